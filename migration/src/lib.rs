@@ -1,0 +1,18 @@
+//! Database migrations for every shop service, the same on SQLite and PostgreSQL.
+//!
+//! Applied at start-up by every component and by `shop migrate`. Each service owns its own
+//! tables; they share one migration history so one database can serve a whole deployment.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_inventory;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_inventory::Migration)]
+    }
+}

@@ -1,0 +1,235 @@
+//! Database connections, migrations, write transactions and transient-error handling.
+//!
+//! The same code runs on SQLite (embedded default) and PostgreSQL (production). The
+//! differences that matter for correctness are handled here, once:
+//! - SQLite runs in WAL mode with a busy timeout, and write transactions begin `IMMEDIATE`
+//!   so that read-then-write transactions take the write lock up front instead of failing
+//!   with `database is locked` half-way.
+//! - On PostgreSQL, callers take row locks (`SELECT … FOR UPDATE`) in a stable order.
+
+use std::{path::Path, time::Duration};
+
+use backon::ExponentialBuilder;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    sqlx::{self, sqlite::SqliteJournalMode},
+};
+use shop_migration::{Migrator, MigratorTrait};
+
+use crate::config::redact_url;
+
+/// Why a database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The SQLite file's directory could not be created.
+    #[error("cannot create directory {dir} for the SQLite database")]
+    CreateDir {
+        /// The directory.
+        dir: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Connecting failed.
+    #[error("cannot connect to database {url}: {reason}")]
+    Connect {
+        /// The URL, password redacted.
+        url: String,
+        /// The cause, as text (sea-orm's errors repeat their causes in their messages).
+        reason: String,
+    },
+    /// Applying migrations failed.
+    #[error("cannot migrate database {url}: {reason}")]
+    Migrate {
+        /// The URL, password redacted.
+        url: String,
+        /// The cause, as text.
+        reason: String,
+    },
+}
+
+/// Opens a connection pool to `url`, creating an SQLite file (and its directory) if needed.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    if let Some(dir) = sqlite_parent_dir(url) {
+        std::fs::create_dir_all(&dir).map_err(|source| ConnectError::CreateDir {
+            dir: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    if url.starts_with("sqlite:") {
+        // Readers proceed in parallel under WAL; writers queue on SQLite's lock.
+        options.max_connections(4);
+    } else {
+        options.max_connections(10);
+    }
+    Database::connect(options)
+        .await
+        .map_err(|e| ConnectError::Connect {
+            url: redact_url(url),
+            reason: e.to_string(),
+        })
+}
+
+/// Opens a pool to `url` and applies every pending migration.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    let db = connect(url).await?;
+    migrate(&db, url).await?;
+    Ok(db)
+}
+
+/// Applies every pending migration. On PostgreSQL the migrations run in one transaction
+/// under an advisory lock, so replicas starting together migrate once, one after another.
+pub async fn migrate(db: &DatabaseConnection, url: &str) -> Result<(), ConnectError> {
+    let result = async {
+        if db.get_database_backend() == DbBackend::Postgres {
+            let txn = db.begin().await?;
+            txn.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+            ))
+            .await?;
+            Migrator::up(&txn, None).await?;
+            txn.commit().await
+        } else {
+            Migrator::up(db, None).await
+        }
+    }
+    .await;
+    result.map_err(|e| ConnectError::Migrate {
+        url: redact_url(url),
+        reason: e.to_string(),
+    })
+}
+
+/// Advisory lock key that serialises migrations across processes ("shopmigr" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x73686f706d696772;
+
+fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(':') {
+        return None; // in-memory
+    }
+    let parent = Path::new(path).parent()?;
+    (!parent.as_os_str().is_empty()).then(|| parent.to_path_buf())
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`IMMEDIATE`), so a read-then-write transaction never fails with a busy snapshot.
+pub async fn begin_write<C: TransactionTrait<Transaction = DatabaseTransaction>>(
+    db: &C,
+    backend: DbBackend,
+) -> Result<DatabaseTransaction, DbErr> {
+    let sqlite_transaction_mode =
+        (backend == DbBackend::Sqlite).then_some(SqliteTransactionMode::Immediate);
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode,
+        ..Default::default()
+    })
+    .await
+}
+
+/// The retry policy for transient database conflicts: short exponential backoff with jitter.
+pub fn retry_policy() -> ExponentialBuilder {
+    ExponentialBuilder::new()
+        .with_jitter()
+        .with_min_delay(Duration::from_millis(5))
+        .with_max_delay(Duration::from_millis(500))
+        .with_max_times(12)
+}
+
+/// True for errors that guarantee nothing was written and that a retry may cure: SQLite
+/// busy/locked, PostgreSQL serialization failures and deadlocks.
+pub fn is_retryable(err: &DbErr) -> bool {
+    match database_error_code(err).as_deref() {
+        // SQLITE_BUSY, SQLITE_LOCKED and their extended codes.
+        Some("5" | "6" | "261" | "517" | "262") => true,
+        // serialization_failure, deadlock_detected
+        Some("40001" | "40P01") => true,
+        _ => false,
+    }
+}
+
+/// True when the database could not be reached or dropped the connection: the request
+/// should be answered UNAVAILABLE so the caller retries later.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::Tls(_) => true,
+                sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                    // connection_exception class, admin/crash shutdown, cannot connect now
+                    code.starts_with("08") || code.starts_with("57P")
+                }),
+                _ => false,
+            }
+        }
+        _ => is_retryable(err),
+    }
+}
+
+/// True for a unique-constraint violation.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+fn database_error_code(err: &DbErr) -> Option<String> {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The current time at the precision both databases store (microseconds), so a value
+/// returned right after a write equals the value read back later.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
+/// Runs `SELECT 1`: the readiness probe of a component.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sqlite_directory_is_derived_from_the_url() {
+        assert_eq!(
+            sqlite_parent_dir("sqlite://data/shop.db?mode=rwc"),
+            Some("data".into())
+        );
+        assert_eq!(sqlite_parent_dir("sqlite://shop.db"), None);
+        assert_eq!(sqlite_parent_dir("sqlite::memory:"), None);
+        assert_eq!(sqlite_parent_dir("postgres://db/shop"), None);
+    }
+}

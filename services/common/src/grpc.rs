@@ -1,0 +1,78 @@
+//! The frame every gRPC server of the shop shares: server reflection (v1 and v1alpha, since
+//! grpcurl releases still speak v1alpha), the standard `grpc.health.v1` service, TCP_NODELAY,
+//! and graceful shutdown.
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::{
+    service::Routes,
+    transport::{Server, server::TcpIncoming},
+};
+use tonic_health::ServingStatus;
+
+/// Why a gRPC server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A file descriptor set could not be decoded for reflection.
+    #[error("cannot build the reflection service: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The transport failed.
+    #[error("gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// A gRPC service to serve: its routes and the fully-qualified name health checks report on.
+pub struct GrpcService {
+    /// The service's routes (e.g. `Routes::new(InventoryServiceServer::new(..))`).
+    pub routes: Routes,
+    /// Its fully-qualified name, e.g. `shop.inventory.v1.InventoryService`.
+    pub name: &'static str,
+    /// Encoded `FileDescriptorSet` that describes it, for reflection.
+    pub file_descriptor_set: &'static [u8],
+}
+
+/// Serves `service` plus reflection and health on `listener` until `shutdown` is cancelled,
+/// then drains in-flight calls.
+pub async fn serve(
+    listener: TcpListener,
+    service: GrpcService,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(service.file_descriptor_set)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_service_status(service.name, ServingStatus::Serving)
+        .await;
+    health.set_service_status("", ServingStatus::Serving).await;
+
+    let routes = service
+        .routes
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let name = service.name;
+    let signal = async move {
+        shutdown.cancelled().await;
+        tracing::info!(service = name, "shutting down: draining in-flight calls");
+        health
+            .set_service_status(name, ServingStatus::NotServing)
+            .await;
+        health
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+    };
+    Server::builder()
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(incoming, signal)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! Plumbing every shop component shares: database connections and migrations, the gRPC
+//! server frame (reflection, health, graceful shutdown), retries of transient database
+//! errors, configuration helpers and logging.
+//!
+//! Nothing here knows about products or orders.
+
+pub mod config;
+pub mod db;
+pub mod grpc;
+pub mod shutdown;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;

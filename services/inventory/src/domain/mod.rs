@@ -1,0 +1,20 @@
+//! The inventory's rules, free of gRPC and database types.
+//!
+//! Inputs are parsed into these types at the edge (parse, don't validate): once a
+//! `ReservationLines` exists it is non-empty, summed per product and ordered by product id,
+//! which is also the order in which the store takes row locks.
+
+mod ids;
+mod product;
+mod reservation;
+mod validation;
+
+pub use ids::{ProductId, ReservationId};
+pub use product::{
+    MAX_UNITS, NewProduct, Product, ProductName, Sku, StockAdjustment, StockDelta, StockLevel,
+};
+pub use reservation::{
+    Decision, MAX_LINES, MAX_QUANTITY, Quantity, Refusal, Reservation, ReservationLine,
+    ReservationLines, ReservationState, Transition, decide,
+};
+pub use validation::InvalidField;

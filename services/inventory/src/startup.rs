@@ -1,0 +1,58 @@
+//! Building and running the inventory service: bind, then serve until shutdown.
+
+use std::net::SocketAddr;
+
+use sea_orm::DatabaseConnection;
+use shop_common::grpc::{GrpcService, ServeError};
+use shop_proto::inventory::v1::inventory_service_server::{InventoryServiceServer, SERVICE_NAME};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+
+use crate::{config::InventoryConfig, grpc::InventoryApi, store::Store, sweeper};
+
+/// A bound, not yet serving, inventory service.
+pub struct Inventory {
+    listener: TcpListener,
+    store: Store,
+    config: InventoryConfig,
+}
+
+impl Inventory {
+    /// Binds `config.addr` (port 0 picks a free port) over a migrated database.
+    pub async fn build(config: InventoryConfig, db: DatabaseConnection) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.addr).await?;
+        Ok(Self {
+            listener,
+            store: Store::new(db),
+            config,
+        })
+    }
+
+    /// The address it is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound TCP listener has a local address")
+    }
+
+    /// Serves gRPC and runs the expiry sweeper until `shutdown` is cancelled.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServeError> {
+        tracing::info!(addr = %self.local_addr(), "inventory service listening");
+        let sweeper = tokio::spawn(sweeper::run(
+            self.store.clone(),
+            self.config.sweep_interval,
+            shutdown.clone(),
+        ));
+        let api = InventoryApi::new(self.store, self.config.reservation_ttl);
+        let service = GrpcService {
+            routes: Routes::new(InventoryServiceServer::new(api)),
+            name: SERVICE_NAME,
+            file_descriptor_set: shop_proto::FILE_DESCRIPTOR_SET,
+        };
+        let served = shop_common::grpc::serve(self.listener, service, shutdown.clone()).await;
+        shutdown.cancel();
+        let _ = sweeper.await;
+        served
+    }
+}

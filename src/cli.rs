@@ -1,0 +1,69 @@
+//! Command line: subcommands, and settings from `SHOP_*` variables or matching flags.
+
+use std::{ffi::OsString, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use shop_common::config::DatabaseArgs;
+use shop_inventory::config::InventoryConfig;
+
+/// Confirms paid orders: inventory and orders gRPC services, the payment webhook facade and
+/// the invoice worker. Every setting is an environment variable with a matching flag.
+#[derive(Debug, Parser)]
+#[command(name = "shop", version)]
+pub struct Cli {
+    /// What to run (default: serve).
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The components `shop` can run.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every component in one process (the default).
+    Serve {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        inventory: InventoryConfig,
+    },
+    /// Run only the inventory gRPC service.
+    Inventory {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        inventory: InventoryConfig,
+    },
+    /// Apply database migrations, then exit.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// Parses the command line. With no arguments at all, runs `serve`. A bad setting prints
+/// one line naming it and exits with status 2.
+pub fn parse() -> Result<Cli, ExitCode> {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    if args.len() == 1 {
+        args.push("serve".into());
+    }
+    Cli::try_parse_from(args).map_err(|e| {
+        use clap::error::ErrorKind;
+        if matches!(
+            e.kind(),
+            ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        ) {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        let rendered = e.render().to_string();
+        let line = rendered
+            .lines()
+            .next()
+            .unwrap_or("error: invalid arguments");
+        eprintln!("{line}");
+        ExitCode::from(2)
+    })
+}

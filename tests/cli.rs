@@ -1,0 +1,131 @@
+//! The `shop` binary as an operator meets it: bad settings, migrations, graceful shutdown.
+
+use std::{
+    net::{TcpListener, TcpStream},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+fn shop() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shop"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SHOP_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+/// Runs `shop args` with `env`, expecting it to fail at once with one line on stderr that
+/// names `variable`.
+fn assert_rejects(args: &[&str], env: &[(&str, &str)], variable: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let output = shop()
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{args:?} {env:?} should fail");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line, got: {stderr}");
+    assert!(lines[0].contains(variable), "names {variable}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_setting_is_one_line_naming_the_variable() {
+    assert_rejects(
+        &["inventory"],
+        &[("SHOP_INVENTORY_ADDR", "not-an-address")],
+        "SHOP_INVENTORY_ADDR",
+    );
+    assert_rejects(
+        &["serve"],
+        &[("SHOP_RESERVATION_TTL", "forever")],
+        "SHOP_RESERVATION_TTL",
+    );
+    assert_rejects(
+        &["migrate"],
+        &[("SHOP_DATABASE_URL", "mysql://db/shop")],
+        "SHOP_DATABASE_URL",
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_naming_the_variable_without_the_password() {
+    let port = free_port();
+    let url = format!("postgres://shop:hunter2@127.0.0.1:{port}/shop");
+    assert_rejects(
+        &["migrate"],
+        &[("SHOP_DATABASE_URL", &url)],
+        "SHOP_DATABASE_URL",
+    );
+    let output = shop()
+        .arg("migrate")
+        .env("SHOP_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
+}
+
+#[test]
+fn migrate_creates_the_embedded_database_under_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = shop()
+        .arg("migrate")
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let db = dir.path().join("data").join("shop.db");
+    assert!(db.metadata().unwrap().len() > 0, "{} exists", db.display());
+}
+
+#[test]
+fn the_inventory_service_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut child = shop()
+        .arg("inventory")
+        .env("SHOP_INVENTORY_ADDR", &addr)
+        .current_dir(dir.path())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(&addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the service never listened on {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status after SIGTERM: {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
