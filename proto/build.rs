@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use prost::Message;
 
-const PROTOS: &[&str] = &["proto/shop/inventory/v1/inventory.proto"];
+const PROTOS: &[&str] = &[
+    "proto/shop/inventory/v1/inventory.proto",
+    "proto/shop/orders/v1/orders.proto",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     for proto in PROTOS {

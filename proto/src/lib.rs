@@ -33,5 +33,14 @@ pub mod inventory {
     }
 }
 
+/// `shop.orders.v1`: orders, payments and invoice jobs.
+pub mod orders {
+    /// Version 1 of the orders API.
+    pub mod v1 {
+        #![allow(missing_docs, clippy::all)]
+        tonic::include_proto!("shop.orders.v1");
+    }
+}
+
 /// Encoded `FileDescriptorSet` of every shop `.proto`, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("shop_descriptor");
