@@ -5,6 +5,7 @@ use std::{ffi::OsString, process::ExitCode};
 use clap::{Parser, Subcommand};
 use shop_common::config::DatabaseArgs;
 use shop_inventory::config::InventoryConfig;
+use shop_orders::config::OrdersConfig;
 
 /// Confirms paid orders: inventory and orders gRPC services, the payment webhook facade and
 /// the invoice worker. Every setting is an environment variable with a matching flag.
@@ -19,12 +20,15 @@ pub struct Cli {
 /// The components `shop` can run.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run every component in one process (the default).
+    /// Run every component in one process (the default). Components reach each other on
+    /// their bound addresses; SHOP_INVENTORY_URL is not used.
     Serve {
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(flatten)]
         inventory: InventoryConfig,
+        #[command(flatten)]
+        orders: OrdersConfig,
     },
     /// Run only the inventory gRPC service.
     Inventory {
@@ -32,6 +36,13 @@ pub enum Command {
         database: DatabaseArgs,
         #[command(flatten)]
         inventory: InventoryConfig,
+    },
+    /// Run only the orders gRPC service.
+    Orders {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        orders: OrdersConfig,
     },
     /// Apply database migrations, then exit.
     Migrate {
@@ -66,4 +77,14 @@ pub fn parse() -> Result<Cli, ExitCode> {
         eprintln!("{line}");
         ExitCode::from(2)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

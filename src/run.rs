@@ -3,7 +3,8 @@
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use shop_common::config::DatabaseArgs;
-use shop_inventory::startup::Inventory;
+use shop_inventory::{config::InventoryConfig, startup::Inventory};
+use shop_orders::startup::Orders;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -23,28 +24,32 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             inventory,
         } => {
             let db = open_database(&database).await?;
-            let inventory = Inventory::build(inventory.clone(), db)
-                .await
-                .with_context(|| {
-                    format!("cannot listen on SHOP_INVENTORY_ADDR {}", inventory.addr)
-                })?;
-            inventory.run(shutdown).await?;
+            bind_inventory(inventory, db).await?.run(shutdown).await?;
+            Ok(())
+        }
+        Command::Orders { database, orders } => {
+            let db = open_database(&database).await?;
+            Orders::build(orders, db).await?.run(shutdown).await?;
             Ok(())
         }
         Command::Serve {
             database,
             inventory,
+            mut orders,
         } => {
             let db = open_database(&database).await?;
-            let inventory = Inventory::build(inventory.clone(), db)
-                .await
-                .with_context(|| {
-                    format!("cannot listen on SHOP_INVENTORY_ADDR {}", inventory.addr)
-                })?;
+            let inventory = bind_inventory(inventory, db.clone()).await?;
+            // In one process, orders reaches inventory where it is actually bound.
+            orders.inventory_url = format!("http://{}", inventory.local_addr());
+            let orders = Orders::build(orders, db).await?;
             let mut components = Components::new(shutdown);
             components.spawn("inventory", |token| async move {
                 Ok(inventory.run(token).await?)
             });
+            components.spawn(
+                "orders",
+                |token| async move { Ok(orders.run(token).await?) },
+            );
             components.wait().await
         }
     }
@@ -54,6 +59,16 @@ async fn open_database(database: &DatabaseArgs) -> anyhow::Result<DatabaseConnec
     shop_common::db::connect_and_migrate(&database.database_url)
         .await
         .context("SHOP_DATABASE_URL")
+}
+
+async fn bind_inventory(
+    config: InventoryConfig,
+    db: DatabaseConnection,
+) -> anyhow::Result<Inventory> {
+    let addr = config.addr;
+    Inventory::build(config, db)
+        .await
+        .with_context(|| format!("cannot listen on SHOP_INVENTORY_ADDR {addr}"))
 }
 
 /// Components running together: when one stops with an error, the others are stopped too.

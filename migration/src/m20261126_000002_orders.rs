@@ -19,6 +19,7 @@ enum Orders {
     PaymentDeadline,
     CancelReason,
     RefundRequired,
+    RequestId,
     CreatedAt,
     UpdatedAt,
 }
@@ -68,19 +69,25 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Orders::Table)
                     .col(pk_uuid(Orders::Id))
-                    .col(string_len(Orders::Status, 24).check(Expr::col(Orders::Status).is_in([
-                        "awaiting_payment",
-                        "confirmed",
-                        "cancelled",
-                    ])))
+                    .col(
+                        string_len(Orders::Status, 24).check(Expr::col(Orders::Status).is_in([
+                            "awaiting_payment",
+                            "confirmed",
+                            "cancelled",
+                        ])),
+                    )
                     .col(string_len(Orders::CustomerEmail, 254))
                     .col(string_len(Orders::CustomerName, 200))
                     .col(string_len(Orders::Currency, 3))
-                    .col(big_integer(Orders::TotalMinor).check(Expr::col(Orders::TotalMinor).gte(0)))
+                    .col(
+                        big_integer(Orders::TotalMinor).check(Expr::col(Orders::TotalMinor).gte(0)),
+                    )
                     .col(uuid(Orders::ReservationId))
                     .col(timestamp_with_time_zone(Orders::PaymentDeadline))
                     .col(text(Orders::CancelReason).default(""))
                     .col(boolean(Orders::RefundRequired).default(false))
+                    // The client's idempotency key of CreateOrder, when it sent one.
+                    .col(string_len_null(Orders::RequestId, 200).unique_key())
                     .col(timestamp_with_time_zone(Orders::CreatedAt))
                     .col(timestamp_with_time_zone(Orders::UpdatedAt))
                     .to_owned(),
@@ -122,7 +129,11 @@ impl MigrationTrait for Migration {
                         big_integer(OrderItems::UnitPriceMinor)
                             .check(Expr::col(OrderItems::UnitPriceMinor).gte(0)),
                     )
-                    .primary_key(Index::create().col(OrderItems::OrderId).col(OrderItems::Position))
+                    .primary_key(
+                        Index::create()
+                            .col(OrderItems::OrderId)
+                            .col(OrderItems::Position),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_order_items_order")
@@ -175,9 +186,11 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(InvoiceJobs::Table)
                     .col(uuid(InvoiceJobs::OrderId).primary_key())
-                    .col(string_len(InvoiceJobs::State, 16).check(
-                        Expr::col(InvoiceJobs::State).is_in(["pending", "sent", "dead"]),
-                    ))
+                    .col(
+                        string_len(InvoiceJobs::State, 16).check(
+                            Expr::col(InvoiceJobs::State).is_in(["pending", "sent", "dead"]),
+                        ),
+                    )
                     .col(integer(InvoiceJobs::Attempts).default(0))
                     .col(timestamp_with_time_zone(InvoiceJobs::NextAttemptAt))
                     .col(timestamp_with_time_zone_null(InvoiceJobs::LockedUntil))

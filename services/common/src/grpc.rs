@@ -38,10 +38,15 @@ pub async fn serve(
     service: GrpcService,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
+    // Advertise only what this server serves: the descriptor set describes every service.
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(service.file_descriptor_set)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .with_service_name(service.name)
+            .with_service_name("grpc.health.v1.Health")
+            .with_service_name("grpc.reflection.v1.ServerReflection")
+            .with_service_name("grpc.reflection.v1alpha.ServerReflection")
     };
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
@@ -75,4 +80,12 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, signal)
         .await?;
     Ok(())
+}
+
+/// A timestamp for the wire.
+pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.timestamp(),
+        nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),
+    }
 }

@@ -7,7 +7,9 @@
 pub mod config;
 pub mod db;
 pub mod grpc;
+pub mod paging;
 pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod validation;

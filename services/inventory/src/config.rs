@@ -9,6 +9,7 @@ use shop_common::config::parse_duration;
 pub struct InventoryConfig {
     /// Address the inventory gRPC server listens on.
     #[arg(
+        id = "inventory_addr",
         long = "inventory-addr",
         env = "SHOP_INVENTORY_ADDR",
         value_name = "SHOP_INVENTORY_ADDR",
@@ -28,6 +29,7 @@ pub struct InventoryConfig {
 
     /// How often the sweeper looks for expired reservations.
     #[arg(
+        id = "inventory_sweep_interval",
         long = "sweep-interval",
         env = "SHOP_SWEEP_INTERVAL",
         value_name = "SHOP_SWEEP_INTERVAL",

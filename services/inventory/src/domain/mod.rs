@@ -7,7 +7,6 @@
 mod ids;
 mod product;
 mod reservation;
-mod validation;
 
 pub use ids::{ProductId, ReservationId};
 pub use product::{
@@ -17,4 +16,4 @@ pub use reservation::{
     Decision, MAX_LINES, MAX_QUANTITY, Quantity, Refusal, Reservation, ReservationLine,
     ReservationLines, ReservationState, Transition, decide,
 };
-pub use validation::InvalidField;
+pub use shop_common::validation::InvalidField;

@@ -2,10 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{
-    ids::ProductId,
-    validation::{InvalidField, quoted},
-};
+use super::ids::ProductId;
+use shop_common::validation::{InvalidField, quoted};
 
 /// The largest stock level or adjustment we accept (10^9 units): far beyond any real
 /// warehouse, and within the wire's 32-bit counters.

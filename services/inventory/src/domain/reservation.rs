@@ -4,10 +4,8 @@ use std::{collections::BTreeMap, fmt};
 
 use chrono::{DateTime, Utc};
 
-use super::{
-    ids::{ProductId, ReservationId},
-    validation::InvalidField,
-};
+use super::ids::{ProductId, ReservationId};
+use shop_common::validation::InvalidField;
 
 /// The largest quantity of one product in one reservation.
 pub const MAX_QUANTITY: i64 = 1_000_000_000;

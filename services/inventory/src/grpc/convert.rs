@@ -1,15 +1,11 @@
 //! Conversions between protobuf messages and domain types.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
+use shop_common::grpc::timestamp;
 use shop_proto::inventory::v1 as pb;
-use uuid::Uuid;
 
 use crate::{
-    domain::{
-        InvalidField, NewProduct, Product, ProductName, Reservation, ReservationState, Sku,
-        StockLevel,
-    },
+    domain::{NewProduct, Product, ProductName, Reservation, ReservationState, Sku, StockLevel},
     error::Error,
 };
 
@@ -22,53 +18,9 @@ pub fn new_product(request: pb::CreateProductRequest) -> Result<NewProduct, Erro
     })
 }
 
-/// Parses `page_size`: 0 means the default.
-pub fn page_size(raw: i32, default: u64, max: u64) -> Result<u64, Error> {
-    match raw {
-        0 => Ok(default),
-        n if n < 0 => {
-            Err(InvalidField::new("page_size", format!("must be 0 or more, got {n}")).into())
-        }
-        n => Ok((n as u64).min(max)),
-    }
-}
-
-/// An opaque continuation token: the last id of the previous page.
-pub struct PageToken;
-
-impl PageToken {
-    /// Parses `page_token`; empty means the first page.
-    pub fn parse(raw: &str) -> Result<Option<Uuid>, Error> {
-        if raw.is_empty() {
-            return Ok(None);
-        }
-        URL_SAFE_NO_PAD
-            .decode(raw)
-            .ok()
-            .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-            .map(Some)
-            .ok_or_else(|| {
-                InvalidField::new("page_token", "is not a token this service issued").into()
-            })
-    }
-
-    /// The token for the page after `id`.
-    pub fn after(id: Uuid) -> String {
-        URL_SAFE_NO_PAD.encode(id.as_bytes())
-    }
-}
-
 /// A counter for the wire. Counters are capped at `MAX_UNITS`, well within 32 bits.
 fn count(units: i64) -> i32 {
     i32::try_from(units).unwrap_or(i32::MAX)
-}
-
-/// A timestamp for the wire.
-pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    }
 }
 
 impl From<Product> for pb::Product {

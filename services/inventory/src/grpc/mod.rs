@@ -5,6 +5,7 @@ mod convert;
 
 use std::time::Duration;
 
+use shop_common::paging;
 use shop_proto::inventory::v1::{self as pb, inventory_service_server::InventoryService};
 use tonic::{Request, Response, Status};
 
@@ -13,12 +14,6 @@ use crate::{
     error::Error,
     store::Store,
 };
-
-pub use convert::PageToken;
-
-/// Default and largest `page_size` of list calls.
-const DEFAULT_PAGE_SIZE: u64 = 50;
-const MAX_PAGE_SIZE: u64 = 1000;
 
 /// The inventory gRPC API over a [`Store`].
 #[derive(Debug, Clone)]
@@ -61,16 +56,14 @@ impl InventoryService for InventoryApi {
         request: Request<pb::ListProductsRequest>,
     ) -> Reply<pb::ListProductsResponse> {
         let request = request.into_inner();
-        let limit = convert::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
-        let after = PageToken::parse(&request.page_token)?;
+        let limit = paging::page_size(request.page_size).map_err(Error::from)?;
+        let after = paging::parse_page_token(&request.page_token).map_err(Error::from)?;
         let products = self
             .store
             .list_products(after.map(ProductId::from_uuid), limit)
             .await?;
-        let next_page_token = match products.last() {
-            Some(last) if products.len() as u64 == limit => PageToken::after(last.id.as_uuid()),
-            _ => String::new(),
-        };
+        let last = products.last().map(|p| p.id.as_uuid());
+        let next_page_token = paging::next_page_token(products.len(), limit, last);
         Ok(Response::new(pb::ListProductsResponse {
             products: products.into_iter().map(Into::into).collect(),
             next_page_token,

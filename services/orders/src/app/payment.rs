@@ -1,0 +1,170 @@
+//! Recording payments: the exactly-once confirmation across the two services.
+//!
+//! PAID on an order awaiting payment commits its reservation in inventory (idempotent), then
+//! confirms it in one orders transaction (compare-and-set of the status, the invoice job and
+//! the payment event). Concurrent or repeated calls all commit the same reservation, which
+//! inventory does once, and race for the compare-and-set, which one wins: one stock
+//! decrement, one confirmation, one invoice. A crash between the two steps leaves the stock
+//! committed and the order awaiting payment; the provider's retry commits again (a no-op)
+//! and confirms.
+
+use uuid::Uuid;
+
+use super::OrdersApp;
+use crate::{
+    domain::{Order, OrderId, OrderStatus, PaymentOutcome, PaymentStatus},
+    error::Error,
+    faults::FaultPoint,
+    inventory::InventoryError,
+    store::Applied,
+};
+
+/// Namespace of the ids of second reservations (see [`retake_reservation_id`]).
+const RETAKE_NAMESPACE: Uuid = Uuid::from_u128(0x5f1c_2a7e_8d4b_4c1e_9a3f_6b2d_0e7c_1a95);
+
+/// The id of the reservation that tries to take an order's stock again when a payment
+/// arrives after its first reservation lapsed. Derived from the order, so that concurrent
+/// and repeated payments share it, and inventory takes the stock at most once.
+pub fn retake_reservation_id(order: OrderId) -> Uuid {
+    Uuid::new_v5(&RETAKE_NAMESPACE, order.as_uuid().as_bytes())
+}
+
+impl OrdersApp {
+    /// Records what the provider reported for an order; see the module documentation.
+    pub async fn record_payment(
+        &self,
+        id: OrderId,
+        status: PaymentStatus,
+    ) -> Result<(Order, PaymentOutcome), Error> {
+        let order = match self.store.order(id).await {
+            Err(Error::OrderNotFound(_)) => {
+                tracing::warn!(order_id = %id, status = status.as_str(), "payment for an unknown order");
+                self.store
+                    .record_payment_event(id.as_uuid(), status, PaymentOutcome::OrderNotFound, "")
+                    .await?;
+                return Err(Error::OrderNotFound(id));
+            }
+            other => other?,
+        };
+        match status {
+            PaymentStatus::Failed => {
+                self.store
+                    .record_payment_event(id.as_uuid(), status, PaymentOutcome::Ignored, "")
+                    .await?;
+                Ok((order, PaymentOutcome::Ignored))
+            }
+            PaymentStatus::Paid => self.record_paid(order).await,
+        }
+    }
+
+    async fn record_paid(&self, order: Order) -> Result<(Order, PaymentOutcome), Error> {
+        let paid = PaymentStatus::Paid;
+        match order.status {
+            OrderStatus::Confirmed => {
+                self.store
+                    .record_payment_event(order.id.as_uuid(), paid, PaymentOutcome::Duplicate, "")
+                    .await?;
+                Ok((order, PaymentOutcome::Duplicate))
+            }
+            OrderStatus::Cancelled if order.refund_required => {
+                self.store
+                    .record_payment_event(
+                        order.id.as_uuid(),
+                        paid,
+                        PaymentOutcome::RefundRequired,
+                        "repeat",
+                    )
+                    .await?;
+                Ok((order, PaymentOutcome::RefundRequired))
+            }
+            OrderStatus::Cancelled => self.retake(order).await,
+            OrderStatus::AwaitingPayment => match self.inventory.commit(order.reservation_id).await
+            {
+                Ok(()) => {
+                    self.faults.check(FaultPoint::AfterInventoryCommit)?;
+                    self.confirm(order.id, order.reservation_id).await
+                }
+                Err(InventoryError::InsufficientStock(detail)) => {
+                    self.store
+                        .record_payment_event(
+                            order.id.as_uuid(),
+                            paid,
+                            PaymentOutcome::InsufficientStock,
+                            &detail,
+                        )
+                        .await?;
+                    Err(Error::InsufficientStock(detail))
+                }
+                Err(InventoryError::ReservationGone(_)) => self.retake(order).await,
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
+
+    async fn confirm(
+        &self,
+        id: OrderId,
+        reservation_id: Uuid,
+    ) -> Result<(Order, PaymentOutcome), Error> {
+        match self.store.confirm_paid(id, reservation_id, "").await? {
+            Applied::Moved(order) => {
+                tracing::info!(order_id = %id, total_minor = order.total_minor, currency = %order.currency, "order confirmed; invoice queued");
+                Ok((order, PaymentOutcome::Confirmed))
+            }
+            Applied::Unchanged(order) => Ok((order, PaymentOutcome::Duplicate)),
+            Applied::Refused(order) => Err(Error::WrongStatus {
+                id,
+                status: order.status,
+                action: "it cannot be confirmed",
+            }),
+        }
+    }
+
+    /// A payment for an order whose reservation is gone: take the stock again if there is
+    /// any, else flag the payment for a refund. Money taken for an order we cannot fill must
+    /// never vanish silently.
+    async fn retake(&self, order: Order) -> Result<(Order, PaymentOutcome), Error> {
+        let retake_id = retake_reservation_id(order.id);
+        let shortfall = match self.inventory.reserve(retake_id, &order.items).await {
+            Ok(_) => match self.inventory.commit(retake_id).await {
+                Ok(()) => {
+                    tracing::info!(order_id = %order.id, "late payment: stock taken again");
+                    return self.confirm(order.id, retake_id).await;
+                }
+                Err(InventoryError::InsufficientStock(detail)) => {
+                    self.release_quietly(retake_id).await;
+                    detail
+                }
+                Err(InventoryError::ReservationGone(state)) => {
+                    format!("the second reservation {retake_id} is {state}")
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Err(InventoryError::InsufficientStock(detail)) => detail,
+            Err(e) => return Err(e.into()),
+        };
+        tracing::error!(
+            order_id = %order.id, customer_email = %order.customer_email,
+            total_minor = order.total_minor, currency = %order.currency, %shortfall,
+            "REFUND REQUIRED: payment received for an order whose stock is gone"
+        );
+        let detail = format!("payment received after the order's reservation lapsed; {shortfall}");
+        match self.store.flag_refund(order.id, &detail).await? {
+            Applied::Moved(order) | Applied::Unchanged(order) => {
+                Ok((order, PaymentOutcome::RefundRequired))
+            }
+            // Confirmed meanwhile by a concurrent call: the payment is not lost.
+            Applied::Refused(order) => {
+                self.store
+                    .record_payment_event(
+                        order.id.as_uuid(),
+                        PaymentStatus::Paid,
+                        PaymentOutcome::Duplicate,
+                        "",
+                    )
+                    .await?;
+                Ok((order, PaymentOutcome::Duplicate))
+            }
+        }
+    }
+}

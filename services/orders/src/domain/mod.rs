@@ -1,0 +1,20 @@
+//! The orders service's rules, free of gRPC and database types: what a valid order is, and
+//! the one state machine every status change goes through.
+
+mod customer;
+mod ids;
+mod invoice;
+mod money;
+mod order;
+mod payment;
+
+pub use customer::{CustomerName, Email};
+pub use ids::{OrderId, ProductId};
+pub use invoice::{AfterFailure, InvoiceJob, InvoiceJobState, RetryPolicy, invoice_message_id};
+pub use money::{Currency, MAX_UNIT_PRICE_MINOR};
+pub use order::{
+    ItemForm, MAX_ITEMS, MAX_QUANTITY, NewOrder, NewOrderItem, Order, OrderEvent, OrderForm,
+    OrderItem, OrderStatus, Step, sources, transition,
+};
+pub use payment::{PaymentEvent, PaymentOutcome, PaymentStatus};
+pub use shop_common::validation::InvalidField;

@@ -1,0 +1,6 @@
+//! sea-orm entities of the orders tables (see `migration/`). Private to the store.
+
+pub mod invoice_job;
+pub mod order;
+pub mod order_item;
+pub mod payment_event;

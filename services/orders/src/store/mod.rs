@@ -1,0 +1,52 @@
+//! Persistence of orders, payment events and invoice jobs (sea-orm). Methods are named for
+//! what they do and return domain types; every multi-row change is one transaction, retried
+//! as a whole on lock conflicts.
+
+mod entity;
+mod invoices;
+mod orders;
+mod payments;
+
+use std::future::Future;
+
+use backon::Retryable;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
+
+pub use orders::{Applied, InsertOutcome};
+
+use crate::error::Error;
+
+/// The orders service's tables.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: DbBackend,
+}
+
+impl Store {
+    /// A store over `db` (migrated).
+    pub fn new(db: DatabaseConnection) -> Self {
+        let backend = db.get_database_backend();
+        Self { db, backend }
+    }
+
+    /// Runs `op` again while it fails with a lock conflict, with jittered backoff.
+    async fn retrying<T, F, Fut>(&self, op: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        op.retry(shop_common::db::retry_policy())
+            .when(Error::is_retryable)
+            .await
+    }
+
+    async fn begin_write(&self) -> Result<DatabaseTransaction, Error> {
+        Ok(shop_common::db::begin_write(&self.db, self.backend).await?)
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), Error> {
+        Ok(shop_common::db::ping(&self.db).await?)
+    }
+}

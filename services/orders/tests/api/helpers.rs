@@ -1,0 +1,286 @@
+//! `spawn_system`: real inventory and orders gRPC servers on random ports over one fresh
+//! database (as `shop serve` runs them), and tonic clients connected over TCP.
+
+use std::{net::SocketAddr, time::Duration};
+
+use shop_common::testing::{Backend, TestDatabase};
+use shop_inventory::{config::InventoryConfig, startup::Inventory};
+use shop_orders::{config::OrdersConfig, faults::Faults, startup::Orders};
+use shop_proto::{
+    inventory::v1::{self as inv, inventory_service_client::InventoryServiceClient},
+    orders::v1::{self as pb, order_service_client::OrderServiceClient},
+};
+use tokio_util::sync::CancellationToken;
+use tonic::{Code, transport::Channel};
+
+pub struct Settings {
+    pub reservation_ttl: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            reservation_ttl: Duration::from_secs(600),
+        }
+    }
+}
+
+pub struct TestSystem {
+    pub inventory: InventoryServiceClient<Channel>,
+    pub orders: OrderServiceClient<Channel>,
+    pub faults: Faults,
+    inventory_shutdown: CancellationToken,
+    orders_shutdown: CancellationToken,
+    _database: TestDatabase,
+}
+
+impl Drop for TestSystem {
+    fn drop(&mut self) {
+        self.inventory_shutdown.cancel();
+        self.orders_shutdown.cancel();
+    }
+}
+
+pub async fn spawn_system(backend: Backend) -> Option<TestSystem> {
+    spawn_system_with(backend, Settings::default()).await
+}
+
+pub async fn spawn_system_with(backend: Backend, settings: Settings) -> Option<TestSystem> {
+    let database = TestDatabase::create(backend).await?;
+    let inventory_config = InventoryConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        reservation_ttl: settings.reservation_ttl,
+        sweep_interval: Duration::from_millis(50),
+    };
+    let inventory = Inventory::build(inventory_config, database.db.clone())
+        .await
+        .unwrap();
+    let inventory_addr = inventory.local_addr();
+    let inventory_shutdown = CancellationToken::new();
+    tokio::spawn(inventory.run(inventory_shutdown.clone()));
+
+    let orders_config = OrdersConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        inventory_url: format!("http://{inventory_addr}"),
+        inventory_timeout: Duration::from_secs(2),
+        sweep_interval: Duration::from_millis(50),
+    };
+    let orders = Orders::build(orders_config, database.db.clone())
+        .await
+        .unwrap();
+    let orders_addr = orders.local_addr();
+    let faults = orders.faults();
+    let orders_shutdown = CancellationToken::new();
+    tokio::spawn(orders.run(orders_shutdown.clone()));
+
+    Some(TestSystem {
+        inventory: InventoryServiceClient::new(channel(inventory_addr).await),
+        orders: OrderServiceClient::new(channel(orders_addr).await),
+        faults,
+        inventory_shutdown,
+        orders_shutdown,
+        _database: database,
+    })
+}
+
+async fn channel(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+impl TestSystem {
+    /// Stops the inventory server (orders keeps running and must cope), and points
+    /// `self.inventory` at a second inventory server over the same database, which orders
+    /// does not know, so tests can still read the counters.
+    pub async fn stop_inventory(&mut self) {
+        self.inventory_shutdown.cancel();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let config = InventoryConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            ..InventoryConfig::default()
+        };
+        let reader = Inventory::build(config, self._database.db.clone())
+            .await
+            .unwrap();
+        let addr = reader.local_addr();
+        self.inventory_shutdown = CancellationToken::new();
+        tokio::spawn(reader.run(self.inventory_shutdown.clone()));
+        self.inventory = InventoryServiceClient::new(channel(addr).await);
+    }
+
+    pub async fn create_product(&self, sku: &str, stock: i32) -> String {
+        self.inventory
+            .clone()
+            .create_product(inv::CreateProductRequest {
+                sku: sku.into(),
+                name: format!("Product {sku}"),
+                stock,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .id
+    }
+
+    pub async fn product(&self, id: &str) -> inv::Product {
+        self.inventory
+            .clone()
+            .get_product(inv::GetProductRequest { id: id.into() })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// (stock, stock_reserved) of a product, read through the inventory API.
+    pub async fn counters(&self, id: &str) -> (i32, i32) {
+        let p = self.product(id).await;
+        (p.stock, p.stock_reserved)
+    }
+
+    pub async fn adjust(&self, product_id: &str, delta: i32) {
+        self.inventory
+            .clone()
+            .adjust_stock(inv::AdjustStockRequest {
+                product_id: product_id.into(),
+                delta,
+                reason: "test".into(),
+            })
+            .await
+            .unwrap();
+    }
+
+    pub async fn try_create_order(
+        &self,
+        items: &[(&str, i32)],
+    ) -> Result<pb::Order, tonic::Status> {
+        self.orders
+            .clone()
+            .create_order(order_request(items))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn create_order(&self, items: &[(&str, i32)]) -> pb::Order {
+        self.try_create_order(items).await.expect("create order")
+    }
+
+    pub async fn order(&self, id: &str) -> pb::Order {
+        self.orders
+            .clone()
+            .get_order(pb::GetOrderRequest { id: id.into() })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn pay(
+        &self,
+        order_id: &str,
+        status: pb::PaymentStatus,
+    ) -> Result<pb::RecordPaymentResponse, tonic::Status> {
+        self.orders
+            .clone()
+            .record_payment(pb::RecordPaymentRequest {
+                order_id: order_id.into(),
+                status: status.into(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn cancel(&self, order_id: &str) -> Result<pb::Order, tonic::Status> {
+        self.orders
+            .clone()
+            .cancel_order(pb::CancelOrderRequest {
+                id: order_id.into(),
+                reason: "changed my mind".into(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn events(&self, order_id: &str) -> Vec<pb::PaymentEvent> {
+        self.orders
+            .clone()
+            .list_payment_events(pb::ListPaymentEventsRequest {
+                order_id: order_id.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .events
+    }
+
+    pub async fn invoice_jobs(&self) -> Vec<pb::InvoiceJob> {
+        self.orders
+            .clone()
+            .list_invoice_jobs(pb::ListInvoiceJobsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .jobs
+    }
+
+    /// Waits until `check` holds for the order, or fails after 10 s.
+    pub async fn wait_for_order(&self, id: &str, check: impl Fn(&pb::Order) -> bool) -> pb::Order {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let order = self.order(id).await;
+            if check(&order) {
+                return order;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "order never got there: {order:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A valid CreateOrder request: each item at 12.50 EUR.
+pub fn order_request(items: &[(&str, i32)]) -> pb::CreateOrderRequest {
+    pb::CreateOrderRequest {
+        customer_email: "ada@example.com".into(),
+        customer_name: "Ada Lovelace".into(),
+        currency: "EUR".into(),
+        items: items
+            .iter()
+            .map(|(product_id, quantity)| pb::OrderItem {
+                product_id: (*product_id).into(),
+                name: "Mug".into(),
+                quantity: *quantity,
+                unit_price_minor: 1250,
+                line_total_minor: 0,
+            })
+            .collect(),
+        request_id: String::new(),
+    }
+}
+
+/// Outcomes of an order's payment events, oldest first.
+pub fn outcomes(events: &[pb::PaymentEvent]) -> Vec<pb::PaymentOutcome> {
+    events.iter().map(|e| e.outcome()).collect()
+}
+
+/// Asserts that `result` failed with `code`, and returns the status.
+#[track_caller]
+pub fn assert_code<T: std::fmt::Debug>(
+    result: Result<T, tonic::Status>,
+    code: Code,
+) -> tonic::Status {
+    match result {
+        Ok(value) => panic!("expected {code:?}, got Ok({value:?})"),
+        Err(status) => {
+            assert_eq!(status.code(), code, "unexpected status: {status:?}");
+            status
+        }
+    }
+}
+
+pub const PAID: pb::PaymentStatus = pb::PaymentStatus::Paid;
+pub const FAILED: pb::PaymentStatus = pb::PaymentStatus::Failed;

@@ -1,0 +1,7 @@
+//! Black-box tests of the orders service with the inventory service: real gRPC servers on
+//! random ports over a real database (SQLite; PostgreSQL too when `TEST_DATABASE_URL` is set).
+
+mod helpers;
+mod orders;
+mod payments;
+mod resilience;

@@ -1,0 +1,263 @@
+use futures::future::join_all;
+use shop_common::{test_on_both_databases, testing::Backend};
+use shop_proto::orders::v1::{self as pb, PaymentOutcome as O};
+use tonic::Code;
+
+use crate::helpers::{FAILED, PAID, assert_code, outcomes, spawn_system};
+
+test_on_both_databases! {
+    a_paid_order_is_confirmed_with_its_stock_taken_and_its_invoice_queued => paid_confirms;
+    paying_twice_confirms_once => duplicate_pay;
+    twenty_concurrent_payments_confirm_once => concurrent_pays;
+    a_failed_payment_leaves_the_order_payable => failed_payment;
+    a_payment_short_of_stock_changes_nothing => insufficient_stock;
+    a_payment_after_cancellation_confirms_when_stock_is_left => paid_after_cancel_with_stock;
+    a_payment_after_cancellation_without_stock_is_flagged_for_refund => paid_after_cancel_without_stock;
+    a_payment_for_an_unknown_order_is_not_found_and_recorded => unknown_order_payment;
+}
+
+async fn paid_confirms(backend: Backend) {
+    let Some(sys) = spawn_system(backend).await else {
+        return;
+    };
+    let mug = sys.create_product("MUG", 10).await;
+    let tea = sys.create_product("TEA", 5).await;
+    let order = sys.create_order(&[(&mug, 3), (&tea, 2)]).await;
+    assert_eq!(order.status(), pb::OrderStatus::AwaitingPayment);
+    assert_eq!(order.total_minor, 5 * 1250);
+    assert_eq!(sys.counters(&mug).await, (10, 3));
+    assert_eq!(sys.counters(&tea).await, (5, 2));
+
+    let paid = sys.pay(&order.id, PAID).await.unwrap();
+    assert_eq!(paid.outcome(), O::Confirmed);
+    assert_eq!(paid.order.unwrap().status(), pb::OrderStatus::Confirmed);
+    assert_eq!(
+        sys.order(&order.id).await.status(),
+        pb::OrderStatus::Confirmed
+    );
+    assert_eq!(sys.counters(&mug).await, (7, 0));
+    assert_eq!(sys.counters(&tea).await, (3, 0));
+
+    let jobs = sys.invoice_jobs().await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].order_id, order.id);
+    assert_eq!(jobs[0].state(), pb::InvoiceJobState::Pending);
+    assert_eq!(
+        jobs[0].message_id,
+        format!("<invoice-{}@shop.invoices>", order.id)
+    );
+    assert_eq!(outcomes(&sys.events(&order.id).await), vec![O::Confirmed]);
+}
+
+async fn duplicate_pay(backend: Backend) {
+    let Some(sys) = spawn_system(backend).await else {
+        return;
+    };
+    let mug = sys.create_product("MUG", 10).await;
+    let order = sys.create_order(&[(&mug, 4)]).await;
+    assert_eq!(
+        sys.pay(&order.id, PAID).await.unwrap().outcome(),
+        O::Confirmed
+    );
+    let again = sys.pay(&order.id, PAID).await.unwrap();
+    assert_eq!(again.outcome(), O::Duplicate);
+    assert_eq!(again.order.unwrap().status(), pb::OrderStatus::Confirmed);
+    assert_eq!(sys.counters(&mug).await, (6, 0));
+    assert_eq!(sys.invoice_jobs().await.len(), 1);
+    assert_eq!(
+        outcomes(&sys.events(&order.id).await),
+        vec![O::Confirmed, O::Duplicate]
+    );
+}
+
+async fn concurrent_pays(backend: Backend) {
+    let Some(sys) = spawn_system(backend).await else {
+        return;
+    };
+    let mug = sys.create_product("MUG", 10).await;
+    let order = sys.create_order(&[(&mug, 4)]).await;
+    let results = join_all((0..20).map(|_| sys.pay(&order.id, PAID))).await;
+    let mut confirmed = 0;
+    for result in results {
+        match result.expect("every caller gets an answer").outcome() {
+            O::Confirmed => confirmed += 1,
+            O::Duplicate => {}
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!(confirmed, 1);
+    assert_eq!(sys.counters(&mug).await, (6, 0), "one stock decrement");
+    assert_eq!(sys.invoice_jobs().await.len(), 1, "one invoice job");
+    let events = outcomes(&sys.events(&order.id).await);
+    assert_eq!(events.len(), 20);
+    assert_eq!(events.iter().filter(|o| **o == O::Confirmed).count(), 1);
+}
+
+async fn failed_payment(backend: Backend) {
+    let Some(sys) = spawn_system(backend).await else {
+        return;
+    };
+    let mug = sys.create_product("MUG", 10).await;
+    let order = sys.create_order(&[(&mug, 4)]).await;
+    let failed = sys.pay(&order.id, FAILED).await.unwrap();
+    assert_eq!(failed.outcome(), O::Ignored);
+    assert_eq!(
+        sys.order(&order.id).await.status(),
+        pb::OrderStatus::AwaitingPayment
+    );
+    assert_eq!(sys.counters(&mug).await, (10, 4), "still reserved");
+    assert!(sys.invoice_jobs().await.is_empty());
+
+    assert_eq!(
+        sys.pay(&order.id, PAID).await.unwrap().outcome(),
+        O::Confirmed
+    );
+    // A failed report after confirmation touches nothing.
+    assert_eq!(
+        sys.pay(&order.id, FAILED).await.unwrap().outcome(),
+        O::Ignored
+    );
+    assert_eq!(
+        sys.order(&order.id).await.status(),
+        pb::OrderStatus::Confirmed
+    );
+    assert_eq!(sys.counters(&mug).await, (6, 0));
+    assert_eq!(
+        outcomes(&sys.events(&order.id).await),
+        vec![O::Ignored, O::Confirmed, O::Ignored]
+    );
+}
+
+async fn insufficient_stock(backend: Backend) {
+    let Some(sys) = spawn_system(backend).await else {
+        return;
+    };
+    let mug = sys.create_product("MUG", 10).await;
+    let order = sys.create_order(&[(&mug, 8)]).await;
+    sys.adjust(&mug, -5).await;
+    assert_eq!(sys.counters(&mug).await, (5, 8));
+
+    let status = assert_code(sys.pay(&order.id, PAID).await, Code::FailedPrecondition);
+    assert!(
+        status.message().contains(&mug),
+        "names the product: {status:?}"
+    );
+    assert_eq!(
+        sys.order(&order.id).await.status(),
+        pb::OrderStatus::AwaitingPayment
+    );
+    assert_eq!(
+        sys.counters(&mug).await,
+        (5, 8),
+        "nothing changed in inventory"
+    );
+    assert!(sys.invoice_jobs().await.is_empty());
+    assert_eq!(
+        outcomes(&sys.events(&order.id).await),
+        vec![O::InsufficientStock]
+    );
+
+    // Restocked, the provider's retry confirms.
+    sys.adjust(&mug, 5).await;
+    assert_eq!(
+        sys.pay(&order.id, PAID).await.unwrap().outcome(),
+        O::Confirmed
+    );
+    assert_eq!(sys.counters(&mug).await, (2, 0));
+}
+
+async fn paid_after_cancel_with_stock(backend: Backend) {
+    let Some(sys) = spawn_system(backend).await else {
+        return;
+    };
+    let mug = sys.create_product("MUG", 10).await;
+    let order = sys.create_order(&[(&mug, 3)]).await;
+    sys.cancel(&order.id).await.unwrap();
+    assert_eq!(sys.counters(&mug).await, (10, 0));
+
+    let paid = sys.pay(&order.id, PAID).await.unwrap();
+    assert_eq!(paid.outcome(), O::Confirmed);
+    assert_eq!(
+        sys.order(&order.id).await.status(),
+        pb::OrderStatus::Confirmed
+    );
+    assert_eq!(sys.counters(&mug).await, (7, 0));
+    assert_eq!(sys.invoice_jobs().await.len(), 1);
+    // Repeats and concurrent repeats change nothing more.
+    let again = join_all((0..5).map(|_| sys.pay(&order.id, PAID))).await;
+    assert!(
+        again
+            .into_iter()
+            .all(|r| r.unwrap().outcome() == O::Duplicate)
+    );
+    assert_eq!(sys.counters(&mug).await, (7, 0));
+}
+
+async fn paid_after_cancel_without_stock(backend: Backend) {
+    let Some(sys) = spawn_system(backend).await else {
+        return;
+    };
+    let mug = sys.create_product("MUG", 3).await;
+    let order = sys.create_order(&[(&mug, 3)]).await;
+    sys.cancel(&order.id).await.unwrap();
+    // Someone else buys the stock.
+    let other = sys.create_order(&[(&mug, 3)]).await;
+    sys.pay(&other.id, PAID).await.unwrap();
+    assert_eq!(sys.counters(&mug).await, (0, 0));
+
+    let paid = sys.pay(&order.id, PAID).await.unwrap();
+    assert_eq!(paid.outcome(), O::RefundRequired);
+    let stored = sys.order(&order.id).await;
+    assert_eq!(stored.status(), pb::OrderStatus::Cancelled);
+    assert!(stored.refund_required);
+    assert_eq!(sys.counters(&mug).await, (0, 0));
+
+    // The provider retries: same answer, nothing more taken.
+    assert_eq!(
+        sys.pay(&order.id, PAID).await.unwrap().outcome(),
+        O::RefundRequired
+    );
+    sys.adjust(&mug, 10).await;
+    assert_eq!(
+        sys.pay(&order.id, PAID).await.unwrap().outcome(),
+        O::RefundRequired
+    );
+    assert_eq!(sys.counters(&mug).await, (10, 0));
+
+    let refunds = sys
+        .orders
+        .clone()
+        .list_payment_events(pb::ListPaymentEventsRequest {
+            outcome: O::RefundRequired.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .events;
+    assert_eq!(refunds.len(), 3);
+    assert!(refunds.iter().all(|e| e.order_id == order.id));
+    assert!(
+        refunds[0].detail.contains(&mug),
+        "detail names the product: {:?}",
+        refunds[0].detail
+    );
+    assert_eq!(
+        sys.invoice_jobs().await.len(),
+        1,
+        "only the other order's invoice"
+    );
+}
+
+async fn unknown_order_payment(backend: Backend) {
+    let Some(sys) = spawn_system(backend).await else {
+        return;
+    };
+    let missing = uuid::Uuid::new_v4().to_string();
+    assert_code(sys.pay(&missing, PAID).await, Code::NotFound);
+    assert_code(sys.pay(&missing, FAILED).await, Code::NotFound);
+    assert_eq!(
+        outcomes(&sys.events(&missing).await),
+        vec![O::OrderNotFound, O::OrderNotFound]
+    );
+}
