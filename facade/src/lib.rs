@@ -1,1 +1,17 @@
-//! placeholder
+//! The payment provider's webhook over HTTP, kept compatible with the Django REST Framework
+//! system this project replaces (`POST /api/webhooks/payment/`, `X-Webhook-Key`, JSON, form
+//! or multipart bodies, `{"message": "Webhook received"}`), turned into calls of
+//! `shop.orders.v1.OrderService.RecordPayment`.
+//!
+//! - [`config`]: settings (`SHOP_HTTP_ADDR`, `SHOP_ORDERS_URL`, `SHOP_WEBHOOK_KEY`, …);
+//! - [`startup`]: [`startup::Facade`], bind then serve;
+//! - [`routes`]: the router (webhook, OpenAPI document, health probes);
+//! - [`webhook_body`], [`auth`], [`error`], [`orders_client`]: the pieces of the webhook.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod orders_client;
+pub mod routes;
+pub mod startup;
+pub mod webhook_body;

@@ -1,1 +1,38 @@
-//! placeholder
+//! Invoices for confirmed orders: the PDF, the mail around it, and sending that mail.
+//!
+//! The orders service's invoice worker loads a confirmed order, builds an [`Invoice`], calls
+//! [`compose`] (which calls [`render_pdf`]) and hands the message to a [`Mailer`] built from
+//! [`MailConfig`]. This crate knows nothing about databases or gRPC.
+//!
+//! ```no_run
+//! # async fn run(invoice: shop_invoice::Invoice, config: shop_invoice::MailConfig) -> Result<(), Box<dyn std::error::Error>> {
+//! let mailer = shop_invoice::Mailer::new(&config)?;
+//! let message = shop_invoice::compose(&invoice, &config.mail_from)?;
+//! let delivery = mailer.send(&message).await?;
+//! tracing::info!(%delivery, "invoice sent");
+//! # Ok(()) }
+//! ```
+//!
+//! With the `testing` feature, [`testing::SmtpSink`] is a real SMTP server on 127.0.0.1 for tests.
+
+#![warn(missing_docs)]
+
+mod config;
+mod invoice;
+mod mail;
+mod money;
+mod pdf;
+mod send;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use config::{DEFAULT_MAIL_DIR, DEFAULT_MAIL_FROM, MailConfig, parse_mailbox};
+pub use invoice::{Invoice, InvoiceError, InvoiceLine};
+pub use mail::{attachment_name, compose, message_id, subject};
+pub use money::{currency_exponent, format_minor};
+pub use pdf::render_pdf;
+pub use send::{Delivery, Mailer, MailerError, SendError};
+
+/// Re-exported so callers name the same `Mailbox` and `Message` types as this crate's API.
+pub use lettre::{Message, message::Mailbox};

@@ -1,0 +1,278 @@
+//! The router in-process (`oneshot`), against an orders URL where nothing listens: every
+//! path up to the gRPC call, and the unavailable path itself.
+
+use std::time::Duration;
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+    response::Response,
+};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use super::*;
+
+const KEY: &str = "current-key";
+const OLD_KEY: &str = "previous-key";
+const ORDER: &str = "0b9a3c1e-4f6d-4a8b-9c2d-1e2f3a4b5c6d";
+
+/// A port nothing listens on: bound, then released.
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
+fn app() -> Router {
+    router(AppState {
+        orders: OrdersClient::connect_lazy(&closed_port_url(), Duration::from_secs(2)).unwrap(),
+        keys: WebhookKeys::parse(&format!("{OLD_KEY},{KEY}")).unwrap(),
+    })
+}
+
+fn webhook(key: Option<&str>, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+    let mut request = Request::post("/api/webhooks/payment/");
+    if let Some(key) = key {
+        request = request.header("X-Webhook-Key", key);
+    }
+    if let Some(content_type) = content_type {
+        request = request.header(header::CONTENT_TYPE, content_type);
+    }
+    request.body(body.into()).unwrap()
+}
+
+fn paid_json() -> String {
+    json!({"order_id": ORDER, "status": "paid"}).to_string()
+}
+
+async fn send(request: Request<Body>) -> (StatusCode, Response<()>, Value) {
+    let response = app().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (parts.status, Response::from_parts(parts, ()), json)
+}
+
+#[tokio::test]
+async fn a_missing_or_wrong_key_is_refused_before_the_body_is_looked_at() {
+    for key in [None, Some("wrong"), Some(""), Some("current-key ")] {
+        // Even a body that is not JSON at all gets 403, not 400 or 415.
+        let (status, _, body) = send(webhook(key, Some("text/plain"), "garbage")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{key:?}");
+        assert_eq!(body, json!({"detail": "invalid or missing X-Webhook-Key"}));
+    }
+}
+
+#[tokio::test]
+async fn both_keys_of_a_rotation_are_accepted() {
+    for key in [KEY, OLD_KEY] {
+        let (status, _, _) = send(webhook(Some(key), Some("text/plain"), "x")).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{key}");
+    }
+}
+
+#[tokio::test]
+async fn other_or_missing_content_types_get_415() {
+    for content_type in [Some("text/plain"), Some("application/xml"), None] {
+        let (status, _, body) = send(webhook(Some(KEY), content_type, paid_json())).await;
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("application/json")
+        );
+    }
+}
+
+#[tokio::test]
+async fn bodies_over_64_kib_get_413_in_every_encoding() {
+    let padding = "x".repeat(MAX_BODY_BYTES);
+    let json_body = json!({"order_id": ORDER, "status": "paid", "padding": padding}).to_string();
+    let form_body = format!("order_id={ORDER}&status=paid&padding={padding}");
+    let multipart_body = format!(
+        "--b\r\nContent-Disposition: form-data; name=\"padding\"\r\n\r\n{padding}\r\n--b--\r\n"
+    );
+    for (content_type, body) in [
+        ("application/json", json_body),
+        ("application/x-www-form-urlencoded", form_body),
+        ("multipart/form-data; boundary=b", multipart_body),
+    ] {
+        let (status, _, reply) = send(webhook(Some(KEY), Some(content_type), body)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{content_type}");
+        assert!(reply["detail"].is_string(), "{reply}");
+    }
+}
+
+#[tokio::test]
+async fn invalid_fields_get_400_naming_each_field() {
+    let body = json!({"order_id": "123", "status": "Paid"}).to_string();
+    let (status, _, reply) = send(webhook(Some(KEY), Some("application/json"), body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply,
+        json!({
+            "detail": "invalid request",
+            "errors": {"order_id": "must be a UUID", "status": "must be \"paid\" or \"failed\""}
+        })
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_gets_400_with_a_detail() {
+    let (status, _, reply) = send(webhook(
+        Some(KEY),
+        Some("application/json"),
+        "{\"order_id\"",
+    ))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("malformed JSON"),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn a_valid_webhook_gets_503_with_retry_after_when_orders_is_unreachable() {
+    for path in ["/api/webhooks/payment/", "/api/webhooks/payment"] {
+        let request = Request::post(path)
+            .header("X-Webhook-Key", KEY)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("order_id={ORDER}&status=paid")))
+            .unwrap();
+        let (status, response, reply) = send(request).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        assert_eq!(
+            reply,
+            json!({"detail": "the order service is temporarily unavailable; retry later"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn liveness_is_200_and_readiness_503_while_orders_is_unreachable() {
+    let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+    let (status, _, reply) = send(get("/healthz")).await;
+    assert_eq!((status, reply), (StatusCode::OK, json!({"status": "ok"})));
+    let (status, _, _) = send(get("/readyz")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn unknown_paths_get_a_json_404() {
+    let request = Request::get("/api/nothing-here")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, reply) = send(request).await;
+    assert_eq!(
+        (status, reply),
+        (StatusCode::NOT_FOUND, json!({"detail": "not found"}))
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_contract() {
+    let request = Request::get("/api/openapi.json")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, doc) = send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let operation = &doc["paths"]["/api/webhooks/payment/"]["post"];
+    assert_eq!(operation["operationId"], "paymentWebhook");
+    let header = &operation["parameters"][0];
+    assert_eq!(
+        (&header["name"], &header["in"], &header["required"]),
+        (&json!("X-Webhook-Key"), &json!("header"), &json!(true))
+    );
+    let content = operation["requestBody"]["content"].as_object().unwrap();
+    let mut types: Vec<&str> = content.keys().map(String::as_str).collect();
+    types.sort_unstable();
+    assert_eq!(
+        types,
+        [
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data"
+        ]
+    );
+    let responses = operation["responses"].as_object().unwrap();
+    for code in ["200", "400", "403", "404", "413", "415", "503"] {
+        assert!(responses.contains_key(code), "response {code} missing");
+    }
+    assert!(responses["503"]["headers"]["Retry-After"].is_object());
+    let schema = &doc["components"]["schemas"]["PaymentWebhookRequest"];
+    assert_eq!(schema["properties"]["order_id"]["format"], "uuid");
+    assert_eq!(schema["required"], json!(["order_id", "status"]));
+}
+
+/// Collects everything logged while it is the default subscriber.
+#[derive(Clone, Default)]
+struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl tracing_subscriber::fmt::MakeWriter<'_> for CapturedLogs {
+    type Writer = Self;
+
+    fn make_writer(&self) -> Self {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn webhooks_are_logged_with_order_and_outcome_but_never_with_a_key() {
+    let logs = CapturedLogs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(logs.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    // Current-thread runtime: everything below logs on this thread.
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    send(webhook(
+        Some("current-key-typo"),
+        Some("application/json"),
+        paid_json(),
+    ))
+    .await;
+    send(webhook(Some(KEY), Some("application/json"), "{}")).await;
+    send(webhook(
+        Some(OLD_KEY),
+        Some("application/json"),
+        paid_json(),
+    ))
+    .await;
+
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("missing or wrong X-Webhook-Key"), "{logs}");
+    assert!(logs.contains("webhook rejected"), "{logs}");
+    assert!(logs.contains(&format!("order_id={ORDER}")), "{logs}");
+    assert!(logs.contains("latency="), "{logs}");
+    assert!(logs.contains("answering 503"), "{logs}");
+    for secret in [KEY, OLD_KEY, "current-key-typo"] {
+        assert!(!logs.contains(secret), "{secret} was logged:\n{logs}");
+    }
+}

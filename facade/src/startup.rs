@@ -1,0 +1,177 @@
+//! Building and running the facade: check the settings and bind, then serve until shutdown.
+
+use std::net::SocketAddr;
+
+use axum::{Router, serve::ListenerExt};
+use tokio::net::{TcpListener, TcpSocket};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    auth::WebhookKeys,
+    config::FacadeConfig,
+    orders_client::{InvalidOrdersUrl, OrdersClient},
+    routes::{AppState, router},
+};
+
+/// Why the facade cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// No usable webhook key: every webhook would be refused, or worse, accepted.
+    #[error("SHOP_WEBHOOK_KEY is not set: the facade refuses to start without a webhook key")]
+    MissingWebhookKey,
+    /// The orders URL is not an `http://` URL.
+    #[error("SHOP_ORDERS_URL {url} is not usable")]
+    InvalidOrdersUrl {
+        /// The URL, its password (if any) redacted.
+        url: String,
+        /// Why.
+        #[source]
+        source: InvalidOrdersUrl,
+    },
+    /// The HTTP address cannot be bound.
+    #[error("cannot listen on SHOP_HTTP_ADDR {addr}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A bound, not yet serving, facade.
+#[derive(Debug)]
+pub struct Facade {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Facade {
+    /// Checks `config` and binds `config.http_addr` (port 0 picks a free port). The orders
+    /// service is not contacted: it may come up later.
+    ///
+    /// Must be called inside a Tokio runtime.
+    pub fn build(config: FacadeConfig) -> Result<Self, StartError> {
+        let keys = config
+            .webhook_key
+            .as_deref()
+            .and_then(WebhookKeys::parse)
+            .ok_or(StartError::MissingWebhookKey)?;
+        let orders = OrdersClient::connect_lazy(&config.orders_url, config.orders_timeout)
+            .map_err(|source| StartError::InvalidOrdersUrl {
+                url: shop_common::config::redact_url(&config.orders_url),
+                source,
+            })?;
+        let listener = bind(config.http_addr).map_err(|source| StartError::Bind {
+            addr: config.http_addr,
+            source,
+        })?;
+        tracing::debug!(keys = keys.len(), "webhook keys loaded");
+        Ok(Self {
+            listener,
+            router: router(AppState { orders, keys }),
+        })
+    }
+
+    /// The address it is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound TCP listener has a local address")
+    }
+
+    /// Serves HTTP until `shutdown` is cancelled, then lets in-flight requests finish.
+    pub async fn run(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        tracing::info!(addr = %self.local_addr(), "facade listening");
+        // Small JSON answers: do not let Nagle hold them back.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, self.router)
+            .with_graceful_shutdown(async move {
+                shutdown.cancelled().await;
+                tracing::info!("facade shutting down: finishing in-flight requests");
+            })
+            .await
+    }
+}
+
+/// Binds like `TcpListener::bind` (SO_REUSEADDR on Unix, so a restart does not wait for
+/// TIME_WAIT), but synchronously.
+fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn config(key: Option<&str>) -> FacadeConfig {
+        FacadeConfig {
+            http_addr: "127.0.0.1:0".parse().unwrap(),
+            webhook_key: key.map(str::to_owned),
+            ..FacadeConfig::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn it_refuses_to_start_without_a_webhook_key() {
+        for key in [None, Some(""), Some(" , ")] {
+            let error = Facade::build(config(key)).expect_err("no usable key");
+            assert!(matches!(error, StartError::MissingWebhookKey));
+            assert!(error.to_string().contains("SHOP_WEBHOOK_KEY"), "{error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn it_refuses_an_orders_url_it_cannot_use() {
+        let config = FacadeConfig {
+            orders_url: "orders:50051".to_owned(),
+            ..config(Some("k"))
+        };
+        let error = Facade::build(config).expect_err("no scheme");
+        assert!(error.to_string().contains("SHOP_ORDERS_URL"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn an_address_in_use_is_reported_under_its_variable() {
+        let taken = Facade::build(config(Some("k"))).unwrap();
+        let config = FacadeConfig {
+            http_addr: taken.local_addr(),
+            ..config(Some("k"))
+        };
+        let error = Facade::build(config).expect_err("address in use");
+        assert!(error.to_string().contains("SHOP_HTTP_ADDR"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn it_serves_http_until_shutdown_even_with_orders_down() {
+        let facade = Facade::build(config(Some("k"))).unwrap();
+        let url = format!("http://{}/healthz", facade.local_addr());
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(facade.run(shutdown.clone()));
+
+        let response = reqwest::get(&url).await.expect("the facade answers");
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+
+        shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("stops promptly")
+            .expect("does not panic")
+            .expect("stops cleanly");
+        assert!(reqwest::get(&url).await.is_err(), "still listening");
+    }
+}

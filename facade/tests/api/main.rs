@@ -1,0 +1,11 @@
+//! Black-box tests of the facade: real HTTP over TCP to the facade, which calls a real orders
+//! gRPC service, which calls a real inventory service, all over one fresh database (SQLite;
+//! PostgreSQL too when `TEST_DATABASE_URL` is set).
+
+mod auth;
+mod encodings;
+mod helpers;
+mod idempotency;
+mod outages;
+mod service;
+mod webhook;

@@ -1,0 +1,117 @@
+//! The invoice as plain data, and what can go wrong turning it into a PDF and a mail.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::money::format_minor;
+
+/// Everything printed on an invoice. The caller (the orders service) fills it from a confirmed
+/// order; this crate only formats it.
+///
+/// Amounts are integers in the currency's minor unit (cents for EUR, yen for JPY, fils for
+/// KWD). The totals are the caller's figures and are printed as given, never recomputed: the
+/// order's record is the authority on what was charged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    /// The invoice number printed on the document, e.g. `INV-2026-000123` (chosen by the caller).
+    pub number: String,
+    /// The order this invoice is for; also names the attachment and the Message-ID.
+    pub order_id: Uuid,
+    /// When the customer placed the order.
+    pub ordered_at: DateTime<Utc>,
+    /// When the payment was confirmed (the invoice date).
+    pub confirmed_at: DateTime<Utc>,
+    /// The customer's name as entered; may contain any Unicode (ü, ß, é, …).
+    pub customer_name: String,
+    /// The customer's e-mail address; the mail goes there.
+    pub customer_email: String,
+    /// ISO 4217 code, e.g. `EUR`, `USD`, `JPY`, `KWD`; decides how many decimals amounts get.
+    pub currency: String,
+    /// One entry per ordered product, in the order they are printed.
+    pub lines: Vec<InvoiceLine>,
+    /// What the customer paid in total, in minor units.
+    pub total_minor: i64,
+}
+
+/// One line of an invoice: a product, how many, and what it cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceLine {
+    /// The product's name as shown to the customer.
+    pub name: String,
+    /// How many units were ordered.
+    pub quantity: i64,
+    /// The price of one unit, in minor units.
+    pub unit_price_minor: i64,
+    /// What this line costs in total, in minor units (normally quantity × unit price).
+    pub line_total_minor: i64,
+}
+
+impl Invoice {
+    /// Formats an amount of this invoice's currency, e.g. `1234` EUR → `12.34 EUR`.
+    pub fn format_amount(&self, amount_minor: i64) -> String {
+        format_minor(amount_minor, &self.currency)
+    }
+
+    /// The formatted order total, e.g. `42.00 EUR`.
+    pub fn formatted_total(&self) -> String {
+        self.format_amount(self.total_minor)
+    }
+}
+
+/// Why an invoice could not be rendered or composed into a mail. None of these go away by
+/// retrying with the same invoice.
+#[derive(Debug, thiserror::Error)]
+pub enum InvoiceError {
+    /// The PDF library refused the document.
+    #[error("could not render the invoice PDF: {0}")]
+    Pdf(String),
+    /// The embedded font could not be read (a broken build, not bad input).
+    #[error("the embedded invoice font could not be loaded")]
+    Font,
+    /// The customer's e-mail address is not an address.
+    #[error("the customer e-mail address {email:?} is invalid: {source}")]
+    CustomerEmail {
+        /// The address as given.
+        email: String,
+        /// Why lettre refused it.
+        #[source]
+        source: lettre::address::AddressError,
+    },
+    /// The mail could not be assembled.
+    #[error("could not build the invoice mail: {0}")]
+    Message(#[from] lettre::error::Error),
+    /// A MIME type of the mail could not be parsed (a bug, not bad input).
+    #[error("invalid content type in the invoice mail: {0}")]
+    ContentType(#[from] lettre::message::header::ContentTypeErr),
+}
+
+/// A small invoice with non-ASCII names, for tests here and in crates using `testing`.
+#[cfg(any(test, feature = "testing"))]
+pub(crate) fn sample_invoice() -> Invoice {
+    use chrono::TimeZone;
+    let at = |d, h| Utc.with_ymd_and_hms(2026, 11, d, h, 30, 0).single();
+    Invoice {
+        number: "INV-2026-000042".to_owned(),
+        order_id: Uuid::from_u128(0x0193_6c1e_5b2a_7c3d_9e4f_a1b2_c3d4_e5f6),
+        ordered_at: at(20, 9).unwrap_or_default(),
+        confirmed_at: at(20, 10).unwrap_or_default(),
+        customer_name: "Jürgen Weiß-Éluard".to_owned(),
+        customer_email: "juergen@example.com".to_owned(),
+        currency: "EUR".to_owned(),
+        lines: vec![
+            InvoiceLine {
+                name: "Blue mug".to_owned(),
+                quantity: 2,
+                unit_price_minor: 1250,
+                line_total_minor: 2500,
+            },
+            InvoiceLine {
+                name: "Crème brûlée torch".to_owned(),
+                quantity: 1,
+                unit_price_minor: 3999,
+                line_total_minor: 3999,
+            },
+        ],
+        total_minor: 6499,
+    }
+}
