@@ -4,8 +4,9 @@ use std::{ffi::OsString, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use shop_common::config::DatabaseArgs;
+use shop_facade::config::FacadeConfig;
 use shop_inventory::config::InventoryConfig;
-use shop_orders::config::OrdersConfig;
+use shop_orders::config::{OrdersConfig, WorkerConfig};
 
 /// Confirms paid orders: inventory and orders gRPC services, the payment webhook facade and
 /// the invoice worker. Every setting is an environment variable with a matching flag.
@@ -21,15 +22,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every component in one process (the default). Components reach each other on
-    /// their bound addresses; SHOP_INVENTORY_URL is not used.
-    Serve {
-        #[command(flatten)]
-        database: DatabaseArgs,
-        #[command(flatten)]
-        inventory: InventoryConfig,
-        #[command(flatten)]
-        orders: OrdersConfig,
-    },
+    /// their bound addresses (SHOP_INVENTORY_URL and SHOP_ORDERS_URL are not used). On the
+    /// embedded SQLite database it also generates a webhook key if none is set, and seeds a
+    /// demo catalogue and order into an empty database.
+    Serve(Box<ServeArgs>),
     /// Run only the inventory gRPC service.
     Inventory {
         #[command(flatten)]
@@ -44,11 +40,38 @@ pub enum Command {
         #[command(flatten)]
         orders: OrdersConfig,
     },
+    /// Run only the payment webhook facade (HTTP); it reaches orders at SHOP_ORDERS_URL.
+    Facade {
+        #[command(flatten)]
+        facade: FacadeConfig,
+    },
+    /// Run only the invoice worker.
+    Worker {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        worker: WorkerConfig,
+    },
     /// Apply database migrations, then exit.
     Migrate {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+}
+
+/// Settings of `shop serve`: those of every component.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub inventory: InventoryConfig,
+    #[command(flatten)]
+    pub orders: OrdersConfig,
+    #[command(flatten)]
+    pub facade: FacadeConfig,
+    #[command(flatten)]
+    pub worker: WorkerConfig,
 }
 
 /// Parses the command line. With no arguments at all, runs `serve`. A bad setting prints

@@ -4,6 +4,7 @@
 //! `./data/`, every component in one process.
 
 mod cli;
+mod demo;
 mod run;
 
 use std::process::ExitCode;

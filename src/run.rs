@@ -3,12 +3,16 @@
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use shop_common::config::DatabaseArgs;
+use shop_facade::startup::Facade;
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
-use shop_orders::startup::Orders;
+use shop_orders::{startup::Orders, worker::Worker};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::Command;
+use crate::{
+    cli::{Command, ServeArgs},
+    demo,
+};
 
 /// Runs `command` until it finishes or a shutdown signal arrives.
 pub async fn run(command: Command) -> anyhow::Result<()> {
@@ -32,26 +36,16 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             Orders::build(orders, db).await?.run(shutdown).await?;
             Ok(())
         }
-        Command::Serve {
-            database,
-            inventory,
-            mut orders,
-        } => {
-            let db = open_database(&database).await?;
-            let inventory = bind_inventory(inventory, db.clone()).await?;
-            // In one process, orders reaches inventory where it is actually bound.
-            orders.inventory_url = format!("http://{}", inventory.local_addr());
-            let orders = Orders::build(orders, db).await?;
-            let mut components = Components::new(shutdown);
-            components.spawn("inventory", |token| async move {
-                Ok(inventory.run(token).await?)
-            });
-            components.spawn(
-                "orders",
-                |token| async move { Ok(orders.run(token).await?) },
-            );
-            components.wait().await
+        Command::Facade { facade } => {
+            Facade::build(facade)?.run(shutdown).await?;
+            Ok(())
         }
+        Command::Worker { database, worker } => {
+            let db = open_database(&database).await?;
+            Worker::new(&worker, db)?.run(shutdown).await;
+            Ok(())
+        }
+        Command::Serve(args) => serve(*args, shutdown).await,
     }
 }
 
@@ -106,4 +100,63 @@ impl Components {
         }
         first_error.map_or(Ok(()), Err)
     }
+}
+
+/// Every component in one process; each reaches the next where it is actually bound.
+async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let ServeArgs {
+        database,
+        inventory,
+        mut orders,
+        mut facade,
+        worker,
+    } = args;
+    let embedded = database.database_url.starts_with("sqlite:");
+    if !embedded && facade.webhook_key.is_none() {
+        // Refuse before touching the database.
+        return Err(shop_facade::startup::StartError::MissingWebhookKey.into());
+    }
+    let db = open_database(&database).await?;
+    let inventory = bind_inventory(inventory, db.clone()).await?;
+    orders.inventory_url = format!("http://{}", inventory.local_addr());
+    let orders = Orders::build(orders, db.clone()).await?;
+    facade.orders_url = format!("http://{}", orders.local_addr());
+    // On the embedded defaults a demo runs without any configuration, so it gets a key.
+    let generated_key = (embedded && facade.webhook_key.is_none()).then(demo::generate_key);
+    if let Some(key) = &generated_key {
+        facade.webhook_key = Some(key.clone());
+    }
+    let facade = Facade::build(facade)?;
+    let worker = Worker::new(&worker, db)?;
+    let demo = embedded.then(|| demo::Demo {
+        inventory: inventory.local_addr(),
+        orders: orders.local_addr(),
+        http: facade.local_addr(),
+        generated_key,
+    });
+
+    let mut components = Components::new(shutdown);
+    components.spawn("inventory", |token| async move {
+        Ok(inventory.run(token).await?)
+    });
+    components.spawn(
+        "orders",
+        |token| async move { Ok(orders.run(token).await?) },
+    );
+    components.spawn(
+        "facade",
+        |token| async move { Ok(facade.run(token).await?) },
+    );
+    components.spawn("worker", |token| async move {
+        worker.run(token).await;
+        Ok(())
+    });
+    if let Some(demo) = demo {
+        tokio::spawn(async move {
+            if let Err(e) = demo.seed_and_announce().await {
+                tracing::warn!("cannot seed the demo data: {e:#}");
+            }
+        });
+    }
+    components.wait().await
 }

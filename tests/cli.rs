@@ -129,3 +129,181 @@ fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+#[test]
+fn the_facade_refuses_to_start_without_a_webhook_key() {
+    assert_rejects(&["facade"], &[], "SHOP_WEBHOOK_KEY");
+}
+
+#[test]
+fn serve_on_postgres_without_a_webhook_key_refuses_to_start() {
+    let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let env = [
+        ("SHOP_DATABASE_URL", url.as_str()),
+        ("SHOP_INVENTORY_ADDR", "127.0.0.1:0"),
+        ("SHOP_ORDERS_ADDR", "127.0.0.1:0"),
+        ("SHOP_HTTP_ADDR", "127.0.0.1:0"),
+    ];
+    assert_rejects(&["serve"], &env, "SHOP_WEBHOOK_KEY");
+}
+
+/// `shop serve` on embedded defaults, as a newcomer runs it: the printed curl command pays
+/// the demo order, and the invoice lands under data/mail/. A restart seeds nothing new.
+#[test]
+fn serve_on_embedded_defaults_prints_a_curl_command_that_pays_the_demo_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let addrs = [
+        ("SHOP_INVENTORY_ADDR", format!("127.0.0.1:{}", free_port())),
+        ("SHOP_ORDERS_ADDR", format!("127.0.0.1:{}", free_port())),
+        ("SHOP_HTTP_ADDR", format!("127.0.0.1:{}", free_port())),
+    ];
+    let mut serve = Serve::start(dir.path(), &addrs);
+    let announcement = serve.read_until("The invoice mail");
+    let curl = announcement
+        .lines()
+        .find(|l| l.trim_start().starts_with("curl "))
+        .unwrap_or_else(|| panic!("no curl command in: {announcement}"));
+    let key = between(curl, "X-Webhook-Key: ", "'");
+    let body = between(curl, "-d '", "'");
+    let http = &addrs[2].1;
+
+    let response = post_webhook(http, &key, &body);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.ends_with(r#"{"message":"Webhook received"}"#),
+        "{response}"
+    );
+
+    let mail_dir = dir.path().join("data").join("mail");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mail = loop {
+        let found = std::fs::read_dir(&mail_dir)
+            .ok()
+            .and_then(|mut d| d.next())
+            .map(|e| e.unwrap().path());
+        if let Some(path) = found {
+            break path;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no invoice mail under {}",
+            mail_dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let eml = std::fs::read_to_string(&mail).unwrap();
+    let order_id = between(&body, "\"order_id\": \"", "\"");
+    assert!(
+        eml.contains(&format!("Message-ID: <invoice-{order_id}@shop.invoices>")),
+        "{eml}"
+    );
+    assert!(
+        eml.contains("To: \"Demo Customer\" <demo@shop.localhost>"),
+        "{eml}"
+    );
+    serve.stop();
+
+    // Restarted on the same database: nothing is seeded again, and the paid demo order is
+    // no longer offered.
+    let mut again = Serve::start(dir.path(), &addrs);
+    let announcement = again.read_until("no longer awaiting payment");
+    assert!(!announcement.contains("curl "), "{announcement}");
+    again.stop();
+}
+
+fn between(text: &str, start: &str, end: &str) -> String {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} not in {text}"))
+        + start.len();
+    let len = text[from..]
+        .find(end)
+        .unwrap_or_else(|| panic!("{end:?} not after {start:?} in {text}"));
+    text[from..from + len].to_owned()
+}
+
+/// A raw HTTP/1.1 POST, so the test needs no HTTP client library.
+fn post_webhook(addr: &str, key: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /api/webhooks/payment/ HTTP/1.1\r\nHost: {addr}\r\nX-Webhook-Key: {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// A running `shop serve`, its stdout read line by line.
+struct Serve {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Serve {
+    fn start(dir: &std::path::Path, env: &[(&str, String)]) -> Self {
+        let mut child = shop()
+            .arg("serve")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .current_dir(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// Everything printed until a line containing `marker` (within 60 s).
+    fn read_until(&mut self, marker: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut text = String::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    text.push_str(&line);
+                    text.push('\n');
+                    if line.contains(marker) {
+                        return text;
+                    }
+                }
+                Err(_) => panic!("{marker:?} never printed; got: {text}"),
+            }
+        }
+    }
+
+    fn stop(&mut self) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "shop serve exited with {status}");
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}

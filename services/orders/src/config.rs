@@ -60,6 +60,79 @@ impl Default for OrdersConfig {
     }
 }
 
+/// Settings of the invoice worker.
+#[derive(clap::Args, Debug, Clone)]
+pub struct WorkerConfig {
+    /// Where and how mails are sent.
+    #[command(flatten)]
+    pub mail: shop_invoice::MailConfig,
+
+    /// How often the worker looks for due invoice jobs when it is idle.
+    #[arg(
+        long = "worker-poll-interval",
+        env = "SHOP_WORKER_POLL_INTERVAL",
+        value_name = "SHOP_WORKER_POLL_INTERVAL",
+        default_value = "500ms",
+        value_parser = parse_duration
+    )]
+    pub poll_interval: Duration,
+
+    /// Invoices sent at once by one worker.
+    #[arg(
+        long = "worker-concurrency",
+        env = "SHOP_WORKER_CONCURRENCY",
+        value_name = "SHOP_WORKER_CONCURRENCY",
+        default_value_t = 4,
+        value_parser = clap::value_parser!(u16).range(1..=256)
+    )]
+    pub concurrency: u16,
+
+    /// Attempts before an invoice job is marked dead.
+    #[arg(
+        long = "invoice-max-attempts",
+        env = "SHOP_INVOICE_MAX_ATTEMPTS",
+        value_name = "SHOP_INVOICE_MAX_ATTEMPTS",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(i32).range(1..=100)
+    )]
+    pub max_attempts: i32,
+
+    /// Delay before the first retry; it doubles with each failure (with jitter), up to 10 min.
+    #[arg(
+        long = "invoice-retry-delay",
+        env = "SHOP_INVOICE_RETRY_DELAY",
+        value_name = "SHOP_INVOICE_RETRY_DELAY",
+        default_value = "2s",
+        value_parser = parse_duration
+    )]
+    pub retry_delay: Duration,
+
+    /// How long a worker holds a claimed job; a worker that dies mid-send releases it when
+    /// this runs out. Longer than the slowest SMTP delivery.
+    #[arg(
+        long = "invoice-lease",
+        env = "SHOP_INVOICE_LEASE",
+        value_name = "SHOP_INVOICE_LEASE",
+        default_value = "5m",
+        value_parser = parse_duration
+    )]
+    pub lease: Duration,
+}
+
+impl WorkerConfig {
+    /// Settings that send through `mail`, with the defaults for everything else.
+    pub fn with_mail(mail: shop_invoice::MailConfig) -> Self {
+        Self {
+            mail,
+            poll_interval: Duration::from_millis(500),
+            concurrency: 4,
+            max_attempts: 8,
+            retry_delay: Duration::from_secs(2),
+            lease: Duration::from_secs(300),
+        }
+    }
+}
+
 /// Accepts `http://host:port` and `https://host:port`.
 pub fn parse_grpc_url(raw: &str) -> Result<String, String> {
     let uri: tonic::transport::Uri = raw.parse().map_err(|e| format!("{e}"))?;

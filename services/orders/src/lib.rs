@@ -12,3 +12,4 @@ pub mod inventory;
 pub mod startup;
 pub mod store;
 pub mod sweeper;
+pub mod worker;

@@ -36,12 +36,6 @@ impl InvoiceJobState {
     }
 }
 
-/// The Message-ID of an order's invoice mail: derived from the order alone, so a mail sent
-/// again after a crash between "sent" and "marked sent" is recognisably the same mail.
-pub fn invoice_message_id(order: OrderId) -> String {
-    format!("<invoice-{order}@shop.invoices>")
-}
-
 /// Sending one confirmed order's invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceJob {

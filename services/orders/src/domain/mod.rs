@@ -10,7 +10,7 @@ mod payment;
 
 pub use customer::{CustomerName, Email};
 pub use ids::{OrderId, ProductId};
-pub use invoice::{AfterFailure, InvoiceJob, InvoiceJobState, RetryPolicy, invoice_message_id};
+pub use invoice::{AfterFailure, InvoiceJob, InvoiceJobState, RetryPolicy};
 pub use money::{Currency, MAX_UNIT_PRICE_MINOR};
 pub use order::{
     ItemForm, MAX_ITEMS, MAX_QUANTITY, NewOrder, NewOrderItem, Order, OrderEvent, OrderForm,

@@ -5,6 +5,7 @@
 mod entity;
 mod invoices;
 mod orders;
+mod outbox;
 mod payments;
 
 use std::future::Future;
@@ -13,6 +14,7 @@ use backon::Retryable;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
 
 pub use orders::{Applied, InsertOutcome};
+pub use outbox::ClaimedJob;
 
 use crate::error::Error;
 

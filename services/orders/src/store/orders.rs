@@ -349,7 +349,7 @@ async fn enqueue_invoice(
         next_attempt_at: Set(now),
         locked_until: Set(None),
         last_error: Set(None),
-        message_id: Set(crate::domain::invoice_message_id(id)),
+        message_id: Set(shop_invoice::message_id(id.as_uuid())),
         sent_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),

@@ -5,7 +5,12 @@ use std::{net::SocketAddr, time::Duration};
 
 use shop_common::testing::{Backend, TestDatabase};
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
-use shop_orders::{config::OrdersConfig, faults::Faults, startup::Orders};
+use shop_orders::{
+    config::{OrdersConfig, WorkerConfig},
+    faults::Faults,
+    startup::Orders,
+    worker::Worker,
+};
 use shop_proto::{
     inventory::v1::{self as inv, inventory_service_client::InventoryServiceClient},
     orders::v1::{self as pb, order_service_client::OrderServiceClient},
@@ -31,6 +36,7 @@ pub struct TestSystem {
     pub faults: Faults,
     inventory_shutdown: CancellationToken,
     orders_shutdown: CancellationToken,
+    workers_shutdown: CancellationToken,
     _database: TestDatabase,
 }
 
@@ -38,6 +44,7 @@ impl Drop for TestSystem {
     fn drop(&mut self) {
         self.inventory_shutdown.cancel();
         self.orders_shutdown.cancel();
+        self.workers_shutdown.cancel();
     }
 }
 
@@ -79,6 +86,7 @@ pub async fn spawn_system_with(backend: Backend, settings: Settings) -> Option<T
         faults,
         inventory_shutdown,
         orders_shutdown,
+        workers_shutdown: CancellationToken::new(),
         _database: database,
     })
 }
@@ -109,6 +117,21 @@ impl TestSystem {
         self.inventory_shutdown = CancellationToken::new();
         tokio::spawn(reader.run(self.inventory_shutdown.clone()));
         self.inventory = InventoryServiceClient::new(channel(addr).await);
+    }
+
+    /// Starts an invoice worker over the system's database (quick polls and retries for
+    /// tests; `configure` adjusts them).
+    pub fn spawn_worker(
+        &self,
+        mail: shop_invoice::MailConfig,
+        configure: impl FnOnce(&mut WorkerConfig),
+    ) {
+        let mut config = WorkerConfig::with_mail(mail);
+        config.poll_interval = Duration::from_millis(50);
+        config.retry_delay = Duration::from_millis(100);
+        configure(&mut config);
+        let worker = Worker::new(&config, self._database.db.clone()).expect("worker");
+        tokio::spawn(worker.run(self.workers_shutdown.clone()));
     }
 
     pub async fn create_product(&self, sku: &str, stock: i32) -> String {

@@ -2,6 +2,7 @@
 //! random ports over a real database (SQLite; PostgreSQL too when `TEST_DATABASE_URL` is set).
 
 mod helpers;
+mod invoices;
 mod orders;
 mod payments;
 mod resilience;

@@ -1,0 +1,156 @@
+//! The invoice worker's side of the outbox: claiming due jobs under a lease, and recording
+//! what sending them did.
+//!
+//! A claim sets `locked_until` (the lease) and counts the attempt, in one short transaction;
+//! on PostgreSQL the due rows are picked with `FOR UPDATE SKIP LOCKED`, so any number of
+//! workers on any number of machines claim disjoint jobs without waiting on each other (on
+//! SQLite the `IMMEDIATE` transaction serialises claims). The mail is sent outside any
+//! transaction; a worker that dies mid-send leaves the lease to run out, and the job is
+//! claimed again — the mail keeps its Message-ID, so a resend is recognisable.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, LockBehavior, LockType},
+};
+use uuid::Uuid;
+
+use super::{Store, entity::invoice_job};
+use crate::{
+    domain::{AfterFailure, InvoiceJobState, OrderId},
+    error::Error,
+};
+
+/// A job this worker now holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimedJob {
+    /// The order whose invoice to send.
+    pub order_id: OrderId,
+    /// This attempt's number (1 for the first).
+    pub attempt: i32,
+    /// When the job was queued, i.e. when the order was confirmed.
+    pub queued_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Claims up to `limit` due jobs for `lease`.
+    pub async fn claim_invoice_jobs(
+        &self,
+        lease: Duration,
+        limit: u64,
+    ) -> Result<Vec<ClaimedJob>, Error> {
+        self.retrying(|| async {
+            let now = shop_common::db::now();
+            let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+            let txn = self.begin_write().await?;
+            let due: Vec<(Uuid, i32, DateTime<Utc>)> = invoice_job::Entity::find()
+                .select_only()
+                .column(invoice_job::Column::OrderId)
+                .column(invoice_job::Column::Attempts)
+                .column(invoice_job::Column::CreatedAt)
+                .filter(invoice_job::Column::State.eq(InvoiceJobState::Pending.as_str()))
+                .filter(invoice_job::Column::NextAttemptAt.lte(now))
+                .filter(
+                    Condition::any()
+                        .add(invoice_job::Column::LockedUntil.is_null())
+                        .add(invoice_job::Column::LockedUntil.lte(now)),
+                )
+                .order_by_asc(invoice_job::Column::NextAttemptAt)
+                .limit(limit)
+                .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            if due.is_empty() {
+                return Ok(Vec::new());
+            }
+            invoice_job::Entity::update_many()
+                .col_expr(invoice_job::Column::LockedUntil, Expr::value(until))
+                .col_expr(
+                    invoice_job::Column::Attempts,
+                    Expr::col(invoice_job::Column::Attempts).add(1),
+                )
+                .col_expr(invoice_job::Column::UpdatedAt, Expr::value(now))
+                .filter(invoice_job::Column::OrderId.is_in(due.iter().map(|(id, _, _)| *id)))
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+            Ok(due
+                .into_iter()
+                .map(|(id, attempts, queued_at)| ClaimedJob {
+                    order_id: OrderId::from_uuid(id),
+                    attempt: attempts + 1,
+                    queued_at,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Records a delivered invoice.
+    pub async fn mark_invoice_sent(&self, order_id: OrderId) -> Result<(), Error> {
+        self.retrying(|| async {
+            let now = shop_common::db::now();
+            invoice_job::Entity::update_many()
+                .col_expr(
+                    invoice_job::Column::State,
+                    Expr::value(InvoiceJobState::Sent.as_str()),
+                )
+                .col_expr(invoice_job::Column::SentAt, Expr::value(now))
+                .col_expr(
+                    invoice_job::Column::LockedUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    invoice_job::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(invoice_job::Column::UpdatedAt, Expr::value(now))
+                .filter(invoice_job::Column::OrderId.eq(order_id.as_uuid()))
+                .exec(&self.db)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records a failed attempt: retried later, or dead.
+    pub async fn mark_invoice_failed(
+        &self,
+        order_id: OrderId,
+        error: &str,
+        after: AfterFailure,
+    ) -> Result<(), Error> {
+        self.retrying(|| async {
+            let now = shop_common::db::now();
+            let mut update = invoice_job::Entity::update_many()
+                .col_expr(
+                    invoice_job::Column::LockedUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(invoice_job::Column::LastError, Expr::value(error))
+                .col_expr(invoice_job::Column::UpdatedAt, Expr::value(now));
+            update = match after {
+                AfterFailure::RetryIn(delay) => update.col_expr(
+                    invoice_job::Column::NextAttemptAt,
+                    Expr::value(
+                        now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
+                    ),
+                ),
+                AfterFailure::Dead => update.col_expr(
+                    invoice_job::Column::State,
+                    Expr::value(InvoiceJobState::Dead.as_str()),
+                ),
+            };
+            update
+                .filter(invoice_job::Column::OrderId.eq(order_id.as_uuid()))
+                .filter(invoice_job::Column::State.eq(InvoiceJobState::Pending.as_str()))
+                .exec(&self.db)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+}

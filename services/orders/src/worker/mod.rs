@@ -1,0 +1,156 @@
+//! The invoice worker: sends the invoice of every confirmed order, from the outbox table
+//! written in the confirming transaction.
+//!
+//! It claims due jobs under a lease (see `store::outbox`), composes each invoice and sends
+//! it, then records the outcome: sent, retry later (exponential backoff with jitter), or
+//! dead after the maximum number of attempts. Nothing is lost on restart: a job is only
+//! done once it is marked sent.
+
+mod invoice;
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use sea_orm::DatabaseConnection;
+use shop_invoice::{Mailbox, Mailer, MailerError};
+use tokio_util::sync::CancellationToken;
+
+pub use invoice::{invoice_for, invoice_number};
+
+use crate::{
+    config::WorkerConfig,
+    domain::{AfterFailure, RetryPolicy},
+    error::Error,
+    store::{ClaimedJob, Store},
+};
+
+/// A worker sending invoice mails.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    store: Store,
+    mailer: Mailer,
+    from: Mailbox,
+    policy: RetryPolicy,
+    poll_interval: Duration,
+    lease: Duration,
+    concurrency: usize,
+}
+
+impl Worker {
+    /// A worker over a migrated database; fails on an unusable `SHOP_SMTP_URL` or
+    /// `SHOP_MAIL_DIR`.
+    pub fn new(config: &WorkerConfig, db: DatabaseConnection) -> Result<Self, MailerError> {
+        Ok(Self {
+            store: Store::new(db),
+            mailer: Mailer::new(&config.mail)?,
+            from: config.mail.mail_from.clone(),
+            policy: RetryPolicy {
+                max_attempts: config.max_attempts,
+                base_delay: config.retry_delay,
+                ..RetryPolicy::default()
+            },
+            poll_interval: config.poll_interval,
+            lease: config.lease,
+            concurrency: usize::from(config.concurrency),
+        })
+    }
+
+    /// Sends invoices until `shutdown`; a batch in progress is finished first.
+    pub async fn run(self, shutdown: CancellationToken) {
+        tracing::info!(mailer = ?self.mailer, "invoice worker started");
+        loop {
+            let busy = match self.run_once().await {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot claim invoice jobs; retrying");
+                    false
+                }
+            };
+            if shutdown.is_cancelled() {
+                return;
+            }
+            // With a backlog, go straight on; otherwise poll.
+            if !busy {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    () = tokio::time::sleep(self.poll_interval) => {}
+                }
+            }
+        }
+    }
+
+    /// Claims one batch of due jobs and sends them; returns how many were claimed.
+    pub async fn run_once(&self) -> Result<usize, Error> {
+        let batch = (self.concurrency * 4) as u64;
+        let jobs = self.store.claim_invoice_jobs(self.lease, batch).await?;
+        let claimed = jobs.len();
+        futures::stream::iter(jobs)
+            .for_each_concurrent(self.concurrency, |job| self.send(job))
+            .await;
+        Ok(claimed)
+    }
+
+    async fn send(&self, job: ClaimedJob) {
+        let id = job.order_id;
+        let outcome = self.deliver(job).await;
+        let recorded = match &outcome {
+            Ok(delivery) => {
+                tracing::info!(order_id = %id, attempt = job.attempt, %delivery, "invoice sent");
+                self.store.mark_invoice_sent(id).await
+            }
+            Err(failure) => {
+                let after = match failure {
+                    Failure::Permanent(_) => AfterFailure::Dead,
+                    Failure::Retryable(_) => {
+                        self.policy.after_failure(job.attempt, fastrand::f64())
+                    }
+                };
+                match after {
+                    AfterFailure::Dead => tracing::error!(
+                        order_id = %id, attempt = job.attempt, error = %failure,
+                        "invoice job dead; ResendInvoice re-queues it"
+                    ),
+                    AfterFailure::RetryIn(delay) => tracing::warn!(
+                        order_id = %id, attempt = job.attempt, error = %failure, retry_in = ?delay,
+                        "invoice not sent; will retry"
+                    ),
+                }
+                self.store
+                    .mark_invoice_failed(id, &failure.to_string(), after)
+                    .await
+            }
+        };
+        if let Err(e) = recorded {
+            // The lease runs out and the job is claimed again: at worst a resend with the
+            // same Message-ID.
+            tracing::warn!(order_id = %id, error = %e, "cannot record the invoice outcome");
+        }
+    }
+
+    async fn deliver(&self, job: ClaimedJob) -> Result<shop_invoice::Delivery, Failure> {
+        let order = self
+            .store
+            .order(job.order_id)
+            .await
+            .map_err(|e| Failure::Retryable(e.to_string()))?;
+        let invoice = invoice_for(&order, job.queued_at);
+        let message = shop_invoice::compose(&invoice, &self.from)
+            .map_err(|e| Failure::Permanent(e.to_string()))?;
+        self.mailer
+            .send(&message)
+            .await
+            .map_err(|e| Failure::Retryable(e.to_string()))
+    }
+}
+
+/// Why an attempt failed.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    /// Retrying cannot help (the invoice itself cannot be built).
+    #[error("{0}")]
+    Permanent(String),
+    /// Sending failed; retried up to the attempt limit (a 5xx may be a relay's passing
+    /// misconfiguration, and an operator can fix it).
+    #[error("{0}")]
+    Retryable(String),
+}
