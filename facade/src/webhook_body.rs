@@ -264,4 +264,6 @@ impl<'de> Deserialize<'de> for RawFields {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

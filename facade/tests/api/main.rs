@@ -5,6 +5,7 @@
 mod auth;
 mod encodings;
 mod helpers;
+mod hostile;
 mod idempotency;
 mod outages;
 mod service;

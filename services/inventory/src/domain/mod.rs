@@ -6,6 +6,8 @@
 
 mod ids;
 mod product;
+#[cfg(test)]
+mod proptests;
 mod reservation;
 
 pub use ids::{ProductId, ReservationId};

@@ -8,6 +8,8 @@
 
 mod payment;
 
+pub use payment::retake_reservation_id;
+
 use tonic::Status;
 use uuid::Uuid;
 

@@ -7,6 +7,8 @@ mod invoice;
 mod money;
 mod order;
 mod payment;
+#[cfg(test)]
+mod proptests;
 
 pub use customer::{CustomerName, Email};
 pub use ids::{OrderId, ProductId};

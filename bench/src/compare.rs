@@ -1,0 +1,247 @@
+//! `compare`: the raw-SQL baseline and `shop serve` on PostgreSQL, side by side, several
+//! rounds; medians, ratios and the targets.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::{
+    baseline::{self, BaselineReport, SharedReport},
+    cli::{CompareArgs, Mode, Workload},
+    database,
+    report::{RunReport, median},
+    run,
+};
+
+/// Service throughput must be at least this fraction of the baseline's.
+const MIN_THROUGHPUT_RATIO: f64 = 0.5;
+/// Service p99 must be at most this multiple of the baseline's.
+const MAX_P99_RATIO: f64 = 2.0;
+/// `shop serve` peak RSS under load, at most (MiB).
+const MAX_SERVE_RSS_MIB: f64 = 64.0;
+
+/// One round: every measurement once.
+#[derive(Debug, Clone, Serialize)]
+pub struct Round {
+    /// Our pgbench baseline.
+    pub baseline: BaselineReport,
+    /// `shop serve` on PostgreSQL.
+    pub service: RunReport,
+    /// The split processes on PostgreSQL, with `--with-split`.
+    pub split: Option<RunReport>,
+    /// The shared reference, unless skipped.
+    pub shared: Option<SharedReport>,
+}
+
+/// A target and whether the medians meet it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// What is measured.
+    pub name: &'static str,
+    /// The measured value (median).
+    pub value: f64,
+    /// The limit.
+    pub limit: f64,
+    /// Whether the value is within the limit.
+    pub met: bool,
+}
+
+/// Every round, the medians and the verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareReport {
+    /// Orders per run.
+    pub orders: usize,
+    /// Concurrency of every run.
+    pub concurrency: usize,
+    /// Each round.
+    pub rounds: Vec<Round>,
+    /// Median baseline throughput (confirmations/s).
+    pub baseline_throughput: f64,
+    /// Median baseline p99 (ms).
+    pub baseline_p99_ms: f64,
+    /// Median service throughput (webhooks/s).
+    pub service_throughput: f64,
+    /// Median service p99 (ms).
+    pub service_p99_ms: f64,
+    /// Median `shop serve` peak RSS under load (MiB).
+    pub serve_rss_mib: f64,
+    /// Service throughput / baseline throughput (of the medians).
+    pub throughput_ratio: f64,
+    /// Service p99 / baseline p99 (of the medians).
+    pub p99_ratio: f64,
+    /// The targets.
+    pub targets: Vec<Target>,
+}
+
+/// Runs `args.runs` rounds, alternating which goes first so that drift (autovacuum,
+/// checkpoints, neighbours on a shared machine) does not favour one side.
+pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
+    let workload = Workload {
+        orders: args.orders,
+        concurrency: args.concurrency,
+        products: args.products,
+    };
+    let shared_script = (args.shared_sql_limit != "none")
+        .then(|| Path::new(&args.shared_sql_limit))
+        .filter(|p| p.is_file());
+    let common = &args.common;
+    let mut rounds = Vec::new();
+    for round in 1..=args.runs.max(1) {
+        eprintln!("round {round}/{}", args.runs);
+        let run_baseline = || async {
+            database::checkpoint(&common.postgres_url).await?;
+            let report = baseline::run(workload, common, args.pgbench_threads).await?;
+            eprintln!("  baseline: {:.0}/s, p99 {:.2} ms", report.throughput, report.latency_ms.p99);
+            anyhow::Ok(report)
+        };
+        let run_service = |mode| async move {
+            database::checkpoint(&common.postgres_url).await?;
+            let report = run::run(mode, workload, common, &args.tuning).await?;
+            eprintln!(
+                "  {}: {:.0}/s, p99 {:.2} ms, {} errors, {:.1} MiB",
+                report.mode,
+                report.throughput,
+                report.latency_ms.p99,
+                report.errors,
+                report.peak_rss_mib_load()
+            );
+            anyhow::Ok(report)
+        };
+        let (baseline, service) = if round % 2 == 1 {
+            let b = run_baseline().await?;
+            (b, run_service(Mode::ServePg).await?)
+        } else {
+            let s = run_service(Mode::ServePg).await?;
+            (run_baseline().await?, s)
+        };
+        let split = match args.with_split {
+            true => Some(run_service(Mode::SplitPg).await?),
+            false => None,
+        };
+        let shared = match shared_script {
+            Some(script) => {
+                let r = baseline::run_shared(script, args.concurrency, args.shared_seconds, common)
+                    .await?;
+                eprintln!("  shared reference: {:.0}/s, p99 {:.2} ms", r.throughput, r.p99);
+                Some(r)
+            }
+            None => None,
+        };
+        rounds.push(Round {
+            baseline,
+            service,
+            split,
+            shared,
+        });
+    }
+
+    let med = |f: &dyn Fn(&Round) -> f64| median(rounds.iter().map(f));
+    let baseline_throughput = med(&|r| r.baseline.throughput);
+    let baseline_p99_ms = med(&|r| r.baseline.latency_ms.p99);
+    let service_throughput = med(&|r| r.service.throughput);
+    let service_p99_ms = med(&|r| r.service.latency_ms.p99);
+    let serve_rss_mib = med(&|r| r.service.peak_rss_mib_load());
+    let throughput_ratio = service_throughput / baseline_throughput;
+    let p99_ratio = service_p99_ms / baseline_p99_ms;
+    let errors: usize = rounds
+        .iter()
+        .map(|r| r.service.errors + r.service.unconfirmed)
+        .sum();
+    let targets = vec![
+        Target {
+            name: "throughput / baseline throughput, at least",
+            value: throughput_ratio,
+            limit: MIN_THROUGHPUT_RATIO,
+            met: throughput_ratio >= MIN_THROUGHPUT_RATIO,
+        },
+        Target {
+            name: "p99 / baseline p99, at most",
+            value: p99_ratio,
+            limit: MAX_P99_RATIO,
+            met: p99_ratio <= MAX_P99_RATIO,
+        },
+        Target {
+            name: "shop serve peak RSS under load (MiB), at most",
+            value: serve_rss_mib,
+            limit: MAX_SERVE_RSS_MIB,
+            met: serve_rss_mib <= MAX_SERVE_RSS_MIB,
+        },
+        Target {
+            name: "errors + unconfirmed orders (all rounds), at most",
+            value: errors as f64,
+            limit: 0.0,
+            met: errors == 0,
+        },
+    ];
+    Ok(CompareReport {
+        orders: args.orders,
+        concurrency: args.concurrency,
+        rounds,
+        baseline_throughput,
+        baseline_p99_ms,
+        service_throughput,
+        service_p99_ms,
+        serve_rss_mib,
+        throughput_ratio,
+        p99_ratio,
+        targets,
+    })
+}
+
+impl CompareReport {
+    /// Prints the rounds, the medians and the verdict.
+    pub fn print(&self) {
+        println!(
+            "PostgreSQL, {} orders per run, concurrency {}, {} rounds",
+            self.orders,
+            self.concurrency,
+            self.rounds.len()
+        );
+        println!(
+            "{:>5} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9} {:>10} {:>12}",
+            "round", "baseline/s", "base p99", "serve/s", "serve p99", "tput", "p99", "serve MiB",
+            "shared/s p99"
+        );
+        for (i, r) in self.rounds.iter().enumerate() {
+            let shared = r.shared.as_ref().map_or("-".to_owned(), |s| {
+                format!("{:.0} {:.1}", s.throughput, s.p99)
+            });
+            println!(
+                "{:>5} {:>12.1} {:>12.2} {:>12.1} {:>12.2} {:>9.2} {:>9.2} {:>10.1} {:>12}",
+                i + 1,
+                r.baseline.throughput,
+                r.baseline.latency_ms.p99,
+                r.service.throughput,
+                r.service.latency_ms.p99,
+                r.service.throughput / r.baseline.throughput,
+                r.service.latency_ms.p99 / r.baseline.latency_ms.p99,
+                r.service.peak_rss_mib_load(),
+                shared
+            );
+            if let Some(split) = &r.split {
+                println!(
+                    "      split-pg: {:.1}/s, p99 {:.2} ms, {:.1} MiB in {} processes",
+                    split.throughput,
+                    split.latency_ms.p99,
+                    split.peak_rss_mib_load(),
+                    split.processes.len()
+                );
+            }
+        }
+        println!(
+            "{:>5} {:>12.1} {:>12.2} {:>12.1} {:>12.2} {:>9.2} {:>9.2} {:>10.1}",
+            "med",
+            self.baseline_throughput,
+            self.baseline_p99_ms,
+            self.service_throughput,
+            self.service_p99_ms,
+            self.throughput_ratio,
+            self.p99_ratio,
+            self.serve_rss_mib
+        );
+        for t in &self.targets {
+            let verdict = if t.met { "met" } else { "NOT MET" };
+            println!("{:<52} {:>8.2} (limit {:>5.2})  {verdict}", t.name, t.value, t.limit);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! `shop-bench`: webhook throughput, latency and memory of the shop, measured against the
+//! database's own limit. See `BENCHMARKS.md` at the repository root.
+//!
+//! - `shop-bench [--mode serve-pg|serve-sqlite|split-pg|split-sqlite] [--orders N]
+//!   [--concurrency C]`: one run against the launched release `shop` binary;
+//! - `shop-bench baseline`: the same database work per confirmation as raw SQL (pgbench);
+//! - `shop-bench compare`: both on PostgreSQL, several rounds, medians, ratios, targets.
+
+mod baseline;
+mod cli;
+mod compare;
+mod database;
+mod grpc;
+mod http;
+mod launch;
+mod report;
+mod run;
+mod workload;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => {
+            let args = cli.run;
+            let report = run::run(args.mode, args.workload, &args.common, &args.tuning).await?;
+            print(args.common.json, &report, || report.print())?;
+            // Errors or unconfirmed orders make the run fail, so a smoke run in CI means
+            // something.
+            let ok = report.errors == 0 && report.unconfirmed == 0;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Some(Command::Baseline(args)) => {
+            let report = baseline::run(args.workload, &args.common, args.pgbench_threads).await?;
+            print(args.common.json, &report, || report.print())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Compare(args)) => {
+            let report = compare::compare(&args).await?;
+            print(args.common.json, &report, || report.print())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print<T: serde::Serialize>(json: bool, value: &T, table: impl FnOnce()) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        table();
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! One benchmark run: launch, seed, fire, verify, measure, stop.
+
+use std::{
+    path::Path,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+
+use crate::{
+    cli::{Common, Mode, Tuning, Workload},
+    grpc, http,
+    launch::{self, System},
+    report::{Latency, ProcessMemory, RunReport},
+};
+
+/// Runs the benchmark once and returns what it measured. The shop is stopped (and its
+/// database dropped) whatever happens.
+pub async fn run(
+    mode: Mode,
+    workload: Workload,
+    common: &Common,
+    tuning: &Tuning,
+) -> anyhow::Result<RunReport> {
+    anyhow::ensure!(
+        workload.orders > 0 && workload.concurrency > 0,
+        "--orders and --concurrency must be at least 1"
+    );
+    let system = System::launch(mode, common, &tuning.env).await?;
+    let measured = measure(&system, mode, workload, tuning).await;
+    let stopped = system.stop().await;
+    let report = measured?;
+    stopped?;
+    Ok(report)
+}
+
+async fn measure(
+    system: &System,
+    mode: Mode,
+    workload: Workload,
+    tuning: &Tuning,
+) -> anyhow::Result<RunReport> {
+    let seeding = Instant::now();
+    let order_ids = grpc::seed(
+        system.inventory,
+        system.orders,
+        workload.products,
+        workload.orders,
+        tuning.seed_concurrency.max(1),
+    )
+    .await
+    .context("seeding through gRPC")?;
+    let seed_seconds = seeding.elapsed().as_secs_f64();
+
+    let mut seeding_peaks = Vec::new();
+    for process in system.processes() {
+        seeding_peaks.push(launch::peak_rss_kib(process.pid())?);
+        launch::reset_peak_rss(process.pid())?;
+    }
+
+    let order_ids = Arc::new(order_ids);
+    let fired = http::fire_paid(
+        system.http,
+        &system.key,
+        order_ids.clone(),
+        workload.concurrency,
+    )
+    .await
+    .context("firing the webhooks")?;
+    let fired_at = Instant::now();
+    let confirmed = grpc::count_confirmed(system.orders, &order_ids, 16).await?;
+    let (invoices, drained) =
+        wait_for_invoices(&system.mail_dir, workload.orders, tuning.drain_timeout).await?;
+    let invoices_drained_after = drained.then(|| fired_at.elapsed().as_secs_f64());
+
+    let mut processes = Vec::new();
+    for (process, seeding) in system.processes().iter().zip(seeding_peaks) {
+        processes.push(ProcessMemory {
+            name: process.name.to_owned(),
+            peak_rss_kib_seeding: seeding,
+            peak_rss_kib_load: launch::peak_rss_kib(process.pid())?,
+        });
+    }
+    let answered = fired.latencies_us.len();
+    Ok(RunReport {
+        mode: mode.name().to_owned(),
+        orders: workload.orders,
+        concurrency: workload.concurrency,
+        seed_seconds,
+        seconds: fired.seconds,
+        throughput: answered as f64 / fired.seconds,
+        errors: fired.errors(),
+        statuses: fired.statuses.clone(),
+        latency_ms: Latency::from_micros(fired.latencies_us),
+        unconfirmed: workload.orders - confirmed,
+        invoices,
+        invoices_drained_after,
+        processes,
+    })
+}
+
+/// Waits until `expected` invoice mails are in `dir`, or `timeout` passes; returns how many
+/// there are and whether that is all of them.
+async fn wait_for_invoices(
+    dir: &Path,
+    expected: usize,
+    timeout: Duration,
+) -> anyhow::Result<(usize, bool)> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let written = count_mails(dir)?;
+        if written >= expected {
+            return Ok((written, true));
+        }
+        if Instant::now() >= deadline {
+            return Ok((written, false));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn count_mails(dir: &Path) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir)? {
+        if entry?.path().extension().is_some_and(|e| e == "eml") {
+            n += 1;
+        }
+    }
+    Ok(n)
+}

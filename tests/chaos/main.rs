@@ -1,0 +1,32 @@
+//! The reliability harness: the real `shop` processes against PostgreSQL and a real SMTP
+//! sink, under duplicate and retried webhooks, SIGKILLs, cut database connections and mail
+//! outages — then every invariant is checked.
+//!
+//! `cargo test --test chaos` runs the short version (CI); the long one is
+//! `SHOP_CHAOS_ORDERS=2000 SHOP_CHAOS_PRODUCTS=20 cargo test --release --test chaos -- --ignored --nocapture`.
+//! Both need `TEST_DATABASE_URL` (PostgreSQL) and skip without it.
+
+mod cluster;
+mod invariants;
+mod outage;
+mod provider;
+mod proxy;
+mod scenario;
+
+use scenario::Settings;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_short_chaos_run_keeps_every_invariant() {
+    scenario::run(Settings::short()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "long: run explicitly (see the module documentation)"]
+async fn a_long_chaos_run_keeps_every_invariant() {
+    scenario::run(Settings::long()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn during_a_database_outage_webhooks_get_503_and_the_services_recover() {
+    outage::run().await;
+}
