@@ -3,7 +3,9 @@
 use std::{ffi::OsString, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use shop_common::config::DatabaseArgs;
+use shop_common::{
+    config::DatabaseArgs, grpc::GrpcSecurity, metrics::MetricsArgs, telemetry::LogFormat,
+};
 use shop_facade::config::FacadeConfig;
 use shop_inventory::config::InventoryConfig;
 use shop_orders::config::{OrdersConfig, WorkerConfig};
@@ -13,6 +15,16 @@ use shop_orders::config::{OrdersConfig, WorkerConfig};
 #[derive(Debug, Parser)]
 #[command(name = "shop", version)]
 pub struct Cli {
+    /// Log lines as text (for people) or JSON (for log pipelines).
+    #[arg(
+        long = "log-format",
+        env = "SHOP_LOG_FORMAT",
+        value_name = "SHOP_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
     /// What to run (default: serve).
     #[command(subcommand)]
     pub command: Command,
@@ -32,6 +44,10 @@ pub enum Command {
         database: DatabaseArgs,
         #[command(flatten)]
         inventory: InventoryConfig,
+        #[command(flatten)]
+        security: GrpcSecurity,
+        #[command(flatten)]
+        metrics: MetricsArgs,
     },
     /// Run only the orders gRPC service.
     Orders {
@@ -39,11 +55,17 @@ pub enum Command {
         database: DatabaseArgs,
         #[command(flatten)]
         orders: OrdersConfig,
+        #[command(flatten)]
+        security: GrpcSecurity,
+        #[command(flatten)]
+        metrics: MetricsArgs,
     },
     /// Run only the payment webhook facade (HTTP); it reaches orders at SHOP_ORDERS_URL.
     Facade {
         #[command(flatten)]
         facade: FacadeConfig,
+        #[command(flatten)]
+        security: GrpcSecurity,
     },
     /// Run only the invoice worker.
     Worker {
@@ -51,6 +73,24 @@ pub enum Command {
         database: DatabaseArgs,
         #[command(flatten)]
         worker: WorkerConfig,
+        #[command(flatten)]
+        metrics: MetricsArgs,
+    },
+    /// Reconcile: check every product's counters against its reservations (through the
+    /// inventory service); exits 1 when any drift.
+    Check {
+        /// Where the inventory service is (comma-separated replicas: any one answers).
+        #[arg(
+            id = "check_inventory_url",
+            long = "inventory-url",
+            env = "SHOP_INVENTORY_URL",
+            value_name = "SHOP_INVENTORY_URL",
+            default_value = "http://127.0.0.1:50052",
+            value_parser = shop_orders::config::parse_grpc_url
+        )]
+        inventory_url: String,
+        #[command(flatten)]
+        security: GrpcSecurity,
     },
     /// Apply database migrations, then exit.
     Migrate {
@@ -72,6 +112,10 @@ pub struct ServeArgs {
     pub facade: FacadeConfig,
     #[command(flatten)]
     pub worker: WorkerConfig,
+    #[command(flatten)]
+    pub security: GrpcSecurity,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 /// Parses the command line. With no arguments at all, runs `serve`. A bad setting prints

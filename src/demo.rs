@@ -4,11 +4,12 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use shop_common::grpc::{ClientInterceptor, GrpcSecurity};
 use shop_proto::{
     inventory::v1::{self as inv, inventory_service_client::InventoryServiceClient},
     orders::v1::{self as ord, order_service_client::OrderServiceClient},
 };
-use tonic::transport::Channel;
+use tonic::{codegen::InterceptedService, transport::Channel};
 
 /// The demo customer; the demo order is found again by this address.
 const DEMO_EMAIL: &str = "demo@shop.localhost";
@@ -25,14 +26,21 @@ pub struct Demo {
     pub http: SocketAddr,
     /// The key generated for this run, if the user set none.
     pub generated_key: Option<String>,
+    /// Token and TLS of the gRPC services.
+    pub security: GrpcSecurity,
 }
 
 impl Demo {
     /// Seeds the demo data into an empty database (idempotently), then prints how to pay the
     /// demo order.
     pub async fn seed_and_announce(self) -> anyhow::Result<()> {
-        let mut inventory = InventoryServiceClient::new(channel(self.inventory).await?);
-        let mut orders = OrderServiceClient::new(channel(self.orders).await?);
+        let interceptor = ClientInterceptor::new(&self.security);
+        let mut inventory = InventoryServiceClient::with_interceptor(
+            self.channel(self.inventory)?,
+            interceptor.clone(),
+        );
+        let mut orders =
+            OrderServiceClient::with_interceptor(self.channel(self.orders)?, interceptor);
         let empty = inventory
             .list_products(inv::ListProductsRequest {
                 page_size: 1,
@@ -59,6 +67,20 @@ impl Demo {
             .find(|o| o.customer_email == DEMO_EMAIL);
         println!("{}", self.announcement(demo_order.as_ref()));
         Ok(())
+    }
+
+    fn channel(&self, addr: SocketAddr) -> anyhow::Result<Channel> {
+        let scheme = if self.security.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let url = format!("{scheme}://{addr}");
+        Ok(shop_common::grpc::connect_lazy(
+            &url,
+            std::time::Duration::from_secs(10),
+            &self.security,
+        )?)
     }
 
     fn announcement(&self, order: Option<&ord::Order>) -> String {
@@ -96,9 +118,11 @@ impl Demo {
     }
 }
 
+type Intercepted = InterceptedService<Channel, ClientInterceptor>;
+
 async fn seed(
-    inventory: &mut InventoryServiceClient<Channel>,
-    orders: &mut OrderServiceClient<Channel>,
+    inventory: &mut InventoryServiceClient<Intercepted>,
+    orders: &mut OrderServiceClient<Intercepted>,
 ) -> anyhow::Result<()> {
     let catalogue = [
         ("DEMO-MUG", "Blue mug", 10),
@@ -141,10 +165,4 @@ async fn seed(
         .into_inner();
     tracing::info!(order_id = %order.id, "demo catalogue and order created");
     Ok(())
-}
-
-async fn channel(addr: SocketAddr) -> anyhow::Result<Channel> {
-    Ok(Channel::from_shared(format!("http://{addr}"))?
-        .connect()
-        .await?)
 }

@@ -3,6 +3,7 @@
 //! `cargo run --release` with no arguments is `shop serve` on embedded defaults: SQLite under
 //! `./data/`, every component in one process.
 
+mod check;
 mod cli;
 mod demo;
 mod run;
@@ -14,7 +15,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    shop_common::telemetry::init();
+    shop_common::telemetry::init(cli.log_format);
+    // Metrics recorded before the recorder exists are lost, so install it first.
+    shop_common::metrics::handle();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {

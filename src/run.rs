@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
-use shop_common::config::DatabaseArgs;
+use shop_common::{config::DatabaseArgs, metrics::MetricsArgs};
 use shop_facade::startup::Facade;
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
 use shop_orders::{startup::Orders, worker::Worker};
@@ -23,27 +23,64 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::Check {
+            inventory_url,
+            security,
+        } => crate::check::run(&inventory_url, &security).await,
         Command::Inventory {
             database,
-            inventory,
+            mut inventory,
+            security,
+            metrics,
         } => {
+            inventory.security = security;
             let db = open_database(&database).await?;
-            bind_inventory(inventory, db).await?.run(shutdown).await?;
-            Ok(())
+            let inventory = bind_inventory(inventory, db).await?;
+            let mut components = Components::new(shutdown);
+            components.metrics(&metrics).await?;
+            components.spawn("inventory", |token| async move {
+                Ok(inventory.run(token).await?)
+            });
+            components.wait().await
         }
-        Command::Orders { database, orders } => {
+        Command::Orders {
+            database,
+            mut orders,
+            security,
+            metrics,
+        } => {
+            orders.security = security;
             let db = open_database(&database).await?;
-            Orders::build(orders, db).await?.run(shutdown).await?;
-            Ok(())
+            let orders = Orders::build(orders, db).await?;
+            let mut components = Components::new(shutdown);
+            components.metrics(&metrics).await?;
+            components.spawn(
+                "orders",
+                |token| async move { Ok(orders.run(token).await?) },
+            );
+            components.wait().await
         }
-        Command::Facade { facade } => {
+        Command::Facade {
+            facade,
+            security: _,
+        } => {
             Facade::build(facade)?.run(shutdown).await?;
             Ok(())
         }
-        Command::Worker { database, worker } => {
+        Command::Worker {
+            database,
+            worker,
+            metrics,
+        } => {
             let db = open_database(&database).await?;
-            Worker::new(&worker, db)?.run(shutdown).await;
-            Ok(())
+            let worker = Worker::new(&worker, db)?;
+            let mut components = Components::new(shutdown);
+            components.metrics(&metrics).await?;
+            components.spawn("worker", |token| async move {
+                worker.run(token).await;
+                Ok(())
+            });
+            components.wait().await
         }
         Command::Serve(args) => serve(*args, shutdown).await,
     }
@@ -88,6 +125,20 @@ impl Components {
         self.tasks.spawn(async move { (name, run.await) });
     }
 
+    /// Serves `/metrics` on `SHOP_METRICS_ADDR`, when set, alongside the components.
+    async fn metrics(&mut self, args: &MetricsArgs) -> anyhow::Result<()> {
+        let addr = args.metrics_addr;
+        if let Some(listener) = shop_common::metrics::bind(args)
+            .await
+            .with_context(|| format!("cannot listen on SHOP_METRICS_ADDR {addr:?}"))?
+        {
+            self.spawn("metrics", |token| async move {
+                Ok(shop_common::metrics::serve(listener, token).await?)
+            });
+        }
+        Ok(())
+    }
+
     async fn wait(mut self) -> anyhow::Result<()> {
         let mut first_error = None;
         while let Some(joined) = self.tasks.join_next().await {
@@ -106,11 +157,16 @@ impl Components {
 async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
     let ServeArgs {
         database,
-        inventory,
+        mut inventory,
         mut orders,
         mut facade,
         worker,
+        security,
+        metrics,
     } = args;
+    inventory.security = security.clone();
+    orders.security = security.clone();
+    facade.security = security.clone();
     let embedded = database.database_url.starts_with("sqlite:");
     if !embedded && facade.webhook_key.is_none() {
         // Refuse before touching the database.
@@ -118,9 +174,15 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
     }
     let db = open_database(&database).await?;
     let inventory = bind_inventory(inventory, db.clone()).await?;
-    orders.inventory_url = format!("http://{}", inventory.local_addr());
+    // With TLS configured, the components talk TLS to each other too.
+    let scheme = if security.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    orders.inventory_url = format!("{scheme}://{}", inventory.local_addr());
     let orders = Orders::build(orders, db.clone()).await?;
-    facade.orders_url = format!("http://{}", orders.local_addr());
+    facade.orders_url = format!("{scheme}://{}", orders.local_addr());
     // On the embedded defaults a demo runs without any configuration, so it gets a key.
     let generated_key = (embedded && facade.webhook_key.is_none()).then(demo::generate_key);
     if let Some(key) = &generated_key {
@@ -133,9 +195,11 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
         orders: orders.local_addr(),
         http: facade.local_addr(),
         generated_key,
+        security: security.clone(),
     });
 
     let mut components = Components::new(shutdown);
+    components.metrics(&metrics).await?;
     components.spawn("inventory", |token| async move {
         Ok(inventory.run(token).await?)
     });

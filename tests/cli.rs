@@ -307,3 +307,105 @@ impl Drop for Serve {
         let _ = self.child.kill();
     }
 }
+
+/// `shop check` against a running `shop inventory`: exit 0 while the counters agree with the
+/// reservations, exit 1 naming the product once one drifts; the inventory exports the drift
+/// and its RPCs on SHOP_METRICS_ADDR.
+#[test]
+fn shop_check_reports_drift_with_its_exit_status_and_the_inventory_exports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let mut inventory = shop()
+        .arg("inventory")
+        .env("SHOP_INVENTORY_ADDR", &addr)
+        .env("SHOP_METRICS_ADDR", &metrics)
+        .env("SHOP_CHECK_INTERVAL", "200ms")
+        .current_dir(dir.path())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _stop = KillOnDrop(&mut inventory);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "inventory never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let check = || {
+        shop()
+            .arg("check")
+            .env("SHOP_INVENTORY_URL", format!("http://{addr}"))
+            .output()
+            .unwrap()
+    };
+    let clean = check();
+    assert!(clean.status.success(), "{clean:?}");
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("checked 0 products: no drift"));
+
+    // A product whose counter says 2 are reserved, with no reservation behind it.
+    let url = format!(
+        "sqlite://{}?mode=rw",
+        dir.path().join("data/shop.db").display()
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        db.execute_raw(Statement::from_string(
+            db.get_database_backend(),
+            "INSERT INTO products (id, sku, name, stock, stock_reserved, created_at, updated_at) \
+             VALUES (X'0195f3a47b7e7c3e9a1b2c3d4e5f6a7b', 'GHOST', 'Ghost', 5, 2, '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00')",
+        ))
+        .await
+        .unwrap();
+    });
+    let drift = check();
+    let stdout = String::from_utf8_lossy(&drift.stdout);
+    assert_eq!(drift.status.code(), Some(1), "{drift:?}");
+    assert!(
+        stdout.contains("DRIFT 0195f3a4-7b7e-7c3e-9a1b-2c3d4e5f6a7b (sku GHOST)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("checked 1 products: 1 drifting"),
+        "{stdout}"
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let page = http_get(&metrics, "/metrics");
+        let exported = page.contains("shop_stock_drift_products 1")
+            && page.contains("shop_grpc_server_requests_total{service=\"shop.inventory.v1.InventoryService\",method=\"CheckStock\",code=\"Ok\"}")
+            && page.contains("shop_grpc_server_request_duration_seconds_bucket");
+        if exported {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "metrics never showed the drift: {page}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+struct KillOnDrop<'a>(&'a mut std::process::Child);
+
+impl Drop for KillOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -64,7 +64,9 @@ pub async fn run(
     let clients = workload.concurrency.max(1);
     let per_client = (workload.orders / clients).max(1);
     let orders = per_client * clients;
-    let dir = tempfile::Builder::new().prefix("shop-baseline-").tempdir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("shop-baseline-")
+        .tempdir()?;
     let db = ScratchDatabase::create(&common.postgres_url).await?;
     let measured = async {
         launch::migrate(&common.shop_bin, &db.url, dir.path()).await?;
@@ -80,9 +82,14 @@ pub async fn run(
             .await?;
         let output = tool("pgbench", dir.path())
             .args(["-n", "-M", "prepared", "-l", "--log-prefix=lat"])
-            .args(["-c", &clients.to_string(), "-j", &threads.max(1).to_string()])
+            .args([
+                "-c",
+                &clients.to_string(),
+                "-j",
+                &threads.max(1).to_string(),
+            ])
             .args(["-t", &per_client.to_string()])
-            .args(["-D", &format!("per_client={per_client}")])
+            .args(["-D", "i=0", "-D", &format!("per_client={per_client}")])
             .args(["-D", &format!("nproducts={products}")])
             .args(["-f", "confirm.sql", &db.url])
             .output_ok()
@@ -90,7 +97,11 @@ pub async fn run(
         let throughput = number_after(&output, "tps = ").context("no tps in pgbench output")?;
         let failed = number_after(&output, "number of failed transactions: ").unwrap_or(0.0);
         let confirmed = tool("psql", dir.path())
-            .args(["-X", "-Atc", "SELECT count(*) FROM orders WHERE status = 'confirmed'"])
+            .args([
+                "-X",
+                "-Atc",
+                "SELECT count(*) FROM orders WHERE status = 'confirmed'",
+            ])
             .arg(&db.url)
             .output_ok()
             .await?;
@@ -100,12 +111,19 @@ pub async fn run(
             throughput,
             latency_ms: Latency::from_micros(pgbench_latencies(dir.path())?),
             failed: failed as usize,
-            confirmed: confirmed.trim().parse().context("count of confirmed orders")?,
+            confirmed: confirmed
+                .trim()
+                .parse()
+                .context("count of confirmed orders")?,
         })
     }
     .await;
     if common.keep {
-        eprintln!("kept PostgreSQL database {} and {}", db.name, dir.keep().display());
+        eprintln!(
+            "kept PostgreSQL database {} and {}",
+            db.name,
+            dir.keep().display()
+        );
     } else {
         db.drop_now().await?;
     }
@@ -139,7 +157,14 @@ pub async fn run_shared(
         .env("SQL_LIMIT_DB", db)
         .env("PGHOST", url.host_str().unwrap_or("127.0.0.1"))
         .env("PGPORT", url.port().unwrap_or(5432).to_string())
-        .env("PGUSER", if url.username().is_empty() { "postgres" } else { url.username() });
+        .env(
+            "PGUSER",
+            if url.username().is_empty() {
+                "postgres"
+            } else {
+                url.username()
+            },
+        );
     if let Some(password) = url.password() {
         command.env("PGPASSWORD", password);
     }
@@ -156,7 +181,11 @@ pub async fn run_shared(
     let mut admin = url.clone();
     admin.set_path("postgres");
     tool("psql", Path::new("."))
-        .args(["-X", "-qc", &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")])
+        .args([
+            "-X",
+            "-qc",
+            &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+        ])
         .arg(admin.as_str())
         .output_ok()
         .await?;
@@ -177,10 +206,9 @@ trait OutputOk {
 impl OutputOk for Command {
     async fn output_ok(&mut self) -> anyhow::Result<String> {
         let program = format!("{:?}", self.as_std().get_program());
-        let output = self
-            .output()
-            .await
-            .with_context(|| format!("cannot run {program} (is the PostgreSQL client installed?)"))?;
+        let output = self.output().await.with_context(|| {
+            format!("cannot run {program} (is the PostgreSQL client installed?)")
+        })?;
         if !output.status.success() {
             bail!(
                 "{program} failed with {}: {}",

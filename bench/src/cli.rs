@@ -68,7 +68,11 @@ impl Mode {
 #[derive(Debug, Clone, Args)]
 pub struct Common {
     /// The `shop` binary to launch (build it with `cargo build --release`).
-    #[arg(long, env = "SHOP_BENCH_SHOP_BIN", default_value = "target/release/shop")]
+    #[arg(
+        long,
+        env = "SHOP_BENCH_SHOP_BIN",
+        default_value = "target/release/shop"
+    )]
     pub shop_bin: PathBuf,
     /// PostgreSQL server on which fresh databases are created (and dropped after the run).
     #[arg(

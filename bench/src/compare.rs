@@ -91,7 +91,10 @@ pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
         let run_baseline = || async {
             database::checkpoint(&common.postgres_url).await?;
             let report = baseline::run(workload, common, args.pgbench_threads).await?;
-            eprintln!("  baseline: {:.0}/s, p99 {:.2} ms", report.throughput, report.latency_ms.p99);
+            eprintln!(
+                "  baseline: {:.0}/s, p99 {:.2} ms",
+                report.throughput, report.latency_ms.p99
+            );
             anyhow::Ok(report)
         };
         let run_service = |mode| async move {
@@ -122,7 +125,10 @@ pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
             Some(script) => {
                 let r = baseline::run_shared(script, args.concurrency, args.shared_seconds, common)
                     .await?;
-                eprintln!("  shared reference: {:.0}/s, p99 {:.2} ms", r.throughput, r.p99);
+                eprintln!(
+                    "  shared reference: {:.0}/s, p99 {:.2} ms",
+                    r.throughput, r.p99
+                );
                 Some(r)
             }
             None => None,
@@ -199,7 +205,14 @@ impl CompareReport {
         );
         println!(
             "{:>5} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9} {:>10} {:>12}",
-            "round", "baseline/s", "base p99", "serve/s", "serve p99", "tput", "p99", "serve MiB",
+            "round",
+            "baseline/s",
+            "base p99",
+            "serve/s",
+            "serve p99",
+            "tput",
+            "p99",
+            "serve MiB",
             "shared/s p99"
         );
         for (i, r) in self.rounds.iter().enumerate() {
@@ -241,7 +254,10 @@ impl CompareReport {
         );
         for t in &self.targets {
             let verdict = if t.met { "met" } else { "NOT MET" };
-            println!("{:<52} {:>8.2} (limit {:>5.2})  {verdict}", t.name, t.value, t.limit);
+            println!(
+                "{:<52} {:>8.2} (limit {:>5.2})  {verdict}",
+                t.name, t.value, t.limit
+            );
         }
     }
 }

@@ -17,7 +17,10 @@ pub struct ScratchDatabase {
 impl ScratchDatabase {
     /// Creates `shop_bench_<random>` on the server of `admin_url`.
     pub async fn create(admin_url: &str) -> anyhow::Result<Self> {
-        let name = format!("shop_bench_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let name = format!(
+            "shop_bench_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
         admin(admin_url, &format!("CREATE DATABASE {name}")).await?;
         let mut url = url::Url::parse(admin_url).context("--postgres-url is not a URL")?;
         url.set_path(&name);

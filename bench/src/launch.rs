@@ -54,7 +54,11 @@ impl Process {
 impl System {
     /// Creates the database and temporary directory, migrates, launches the processes of
     /// `mode` and waits until the facade is ready and inventory serves.
-    pub async fn launch(mode: Mode, common: &Common, env: &[(String, String)]) -> anyhow::Result<Self> {
+    pub async fn launch(
+        mode: Mode,
+        common: &Common,
+        env: &[(String, String)],
+    ) -> anyhow::Result<Self> {
         if !common.shop_bin.is_file() {
             bail!(
                 "{} not found: build it with `cargo build --release` or pass --shop-bin",
@@ -257,21 +261,4 @@ async fn inventory_serving(addr: SocketAddr) -> bool {
         .check(request)
         .await
         .is_ok_and(|r| r.into_inner().status() == ServingStatus::Serving)
-}
-
-/// A process's `VmHWM` (peak resident set) in KiB, from `/proc/<pid>/status`.
-pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .with_context(|| format!("no VmHWM in /proc/{pid}/status"))
-}
-
-/// Resets a process's peak resident set to its current one (`clear_refs` 5, Linux ≥ 4.0),
-/// so the next [`peak_rss_kib`] is the peak of what happens from now on.
-pub fn reset_peak_rss(pid: u32) -> anyhow::Result<()> {
-    std::fs::write(format!("/proc/{pid}/clear_refs"), "5")
-        .with_context(|| format!("cannot reset the peak RSS of {pid}"))
 }

@@ -13,6 +13,7 @@ mod database;
 mod grpc;
 mod http;
 mod launch;
+mod procfs;
 mod report;
 mod run;
 mod workload;
@@ -44,7 +45,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             // Errors or unconfirmed orders make the run fail, so a smoke run in CI means
             // something.
             let ok = report.errors == 0 && report.unconfirmed == 0;
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Some(Command::Baseline(args)) => {
             let report = baseline::run(args.workload, &args.common, args.pgbench_threads).await?;

@@ -41,9 +41,9 @@ impl Latency {
     }
 }
 
-/// Peak resident set of one launched process.
+/// Memory and CPU of one launched process.
 #[derive(Debug, Clone, Serialize)]
-pub struct ProcessMemory {
+pub struct ProcessStats {
     /// `serve`, `inventory`, `orders`, `facade` or `worker`.
     pub name: String,
     /// Peak RSS (VmHWM) from start until the webhooks were fired, KiB.
@@ -51,6 +51,8 @@ pub struct ProcessMemory {
     /// Peak RSS (VmHWM, reset after seeding) while the webhooks were fired and the worker
     /// drained the invoices, KiB.
     pub peak_rss_kib_load: u64,
+    /// CPU time it used while the webhooks were fired, per webhook, ms.
+    pub cpu_ms_per_webhook: f64,
 }
 
 /// What one benchmark run measured.
@@ -81,8 +83,15 @@ pub struct RunReport {
     /// Seconds after the last webhook until every invoice was written (none if the drain
     /// timeout passed first).
     pub invoices_drained_after: Option<f64>,
-    /// Memory of each launched process.
-    pub processes: Vec<ProcessMemory>,
+    /// Memory and CPU of each launched process.
+    pub processes: Vec<ProcessStats>,
+    /// CPU time the benchmark client used while firing, per webhook, ms.
+    pub bench_cpu_ms_per_webhook: f64,
+    /// CPU time the whole machine used while firing (PostgreSQL, shop, client, neighbours),
+    /// per webhook, ms.
+    pub machine_cpu_ms_per_webhook: f64,
+    /// Fraction of the machine's CPU time that was busy while firing.
+    pub machine_busy: f64,
 }
 
 impl RunReport {
@@ -126,12 +135,19 @@ impl RunReport {
         }
         for p in &self.processes {
             println!(
-                "peak RSS of shop {:<9} {:>7.1} MiB under load ({:.1} MiB while seeding)",
+                "shop {:<9} peak RSS {:>6.1} MiB under load ({:.1} MiB seeding), CPU {:.3} ms/webhook",
                 p.name,
                 p.peak_rss_kib_load as f64 / 1024.0,
-                p.peak_rss_kib_seeding as f64 / 1024.0
+                p.peak_rss_kib_seeding as f64 / 1024.0,
+                p.cpu_ms_per_webhook
             );
         }
+        println!(
+            "CPU while firing: machine {:.0}% busy, {:.3} ms/webhook in all ({:.3} in this client)",
+            self.machine_busy * 100.0,
+            self.machine_cpu_ms_per_webhook,
+            self.bench_cpu_ms_per_webhook
+        );
     }
 }
 

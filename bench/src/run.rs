@@ -11,8 +11,9 @@ use anyhow::Context;
 use crate::{
     cli::{Common, Mode, Tuning, Workload},
     grpc, http,
-    launch::{self, System},
-    report::{Latency, ProcessMemory, RunReport},
+    launch::System,
+    procfs,
+    report::{Latency, ProcessStats, RunReport},
 };
 
 /// Runs the benchmark once and returns what it measured. The shop is stopped (and its
@@ -52,12 +53,20 @@ async fn measure(
     .await
     .context("seeding through gRPC")?;
     let seed_seconds = seeding.elapsed().as_secs_f64();
+    eprintln!(
+        "  seeded {} orders in {seed_seconds:.1} s; firing their webhooks",
+        workload.orders
+    );
 
     let mut seeding_peaks = Vec::new();
+    let mut cpu_before = Vec::new();
     for process in system.processes() {
-        seeding_peaks.push(launch::peak_rss_kib(process.pid())?);
-        launch::reset_peak_rss(process.pid())?;
+        seeding_peaks.push(procfs::peak_rss_kib(process.pid())?);
+        procfs::reset_peak_rss(process.pid())?;
+        cpu_before.push(procfs::cpu_seconds(process.pid())?);
     }
+    let machine_before = procfs::machine_cpu_seconds()?;
+    let bench_before = procfs::cpu_seconds(std::process::id())?;
 
     let order_ids = Arc::new(order_ids);
     let fired = http::fire_paid(
@@ -69,20 +78,33 @@ async fn measure(
     .await
     .context("firing the webhooks")?;
     let fired_at = Instant::now();
+    // CPU while firing only: the worker's draining afterwards is not webhook work.
+    let machine_after = procfs::machine_cpu_seconds()?;
+    let bench_cpu = procfs::cpu_seconds(std::process::id())? - bench_before;
+    let mut cpu_fire = Vec::new();
+    for (process, before) in system.processes().iter().zip(&cpu_before) {
+        cpu_fire.push(procfs::cpu_seconds(process.pid())? - before);
+    }
     let confirmed = grpc::count_confirmed(system.orders, &order_ids, 16).await?;
     let (invoices, drained) =
         wait_for_invoices(&system.mail_dir, workload.orders, tuning.drain_timeout).await?;
     let invoices_drained_after = drained.then(|| fired_at.elapsed().as_secs_f64());
 
+    let answered = fired.latencies_us.len();
+    let per_webhook_ms = |cpu: f64| cpu * 1000.0 / answered.max(1) as f64;
     let mut processes = Vec::new();
-    for (process, seeding) in system.processes().iter().zip(seeding_peaks) {
-        processes.push(ProcessMemory {
+    for ((process, seeding), cpu) in system.processes().iter().zip(seeding_peaks).zip(cpu_fire) {
+        processes.push(ProcessStats {
             name: process.name.to_owned(),
             peak_rss_kib_seeding: seeding,
-            peak_rss_kib_load: launch::peak_rss_kib(process.pid())?,
+            peak_rss_kib_load: procfs::peak_rss_kib(process.pid())?,
+            cpu_ms_per_webhook: per_webhook_ms(cpu),
         });
     }
-    let answered = fired.latencies_us.len();
+    let (busy, total) = (
+        machine_after.0 - machine_before.0,
+        machine_after.1 - machine_before.1,
+    );
     Ok(RunReport {
         mode: mode.name().to_owned(),
         orders: workload.orders,
@@ -97,6 +119,9 @@ async fn measure(
         invoices,
         invoices_drained_after,
         processes,
+        bench_cpu_ms_per_webhook: per_webhook_ms(bench_cpu),
+        machine_cpu_ms_per_webhook: per_webhook_ms(busy),
+        machine_busy: if total > 0.0 { busy / total } else { 0.0 },
     })
 }
 

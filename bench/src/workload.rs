@@ -54,7 +54,13 @@ mod tests {
     #[test]
     fn the_formula_matches_the_sql_seed() {
         // What pgbench computed with the expressions of sql/confirm.sql, nproducts = 200.
-        for (n, a, b) in [(0, 0, 1), (1, 119, 175), (2, 38, 149), (3, 157, 123), (5, 195, 72)] {
+        for (n, a, b) in [
+            (0, 0, 1),
+            (1, 119, 175),
+            (2, 38, 149),
+            (3, 157, 123),
+            (5, 195, 72),
+        ] {
             assert_eq!(lines(n, 200).map(|l| l.product), [a, b], "order {n}");
         }
     }

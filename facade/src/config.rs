@@ -16,12 +16,14 @@ pub struct FacadeConfig {
     )]
     pub http_addr: SocketAddr,
 
-    /// URL of the orders gRPC service.
+    /// URL of the orders gRPC service; several comma-separated URLs (replicas) are
+    /// balanced across.
     #[arg(
         long = "orders-url",
         env = "SHOP_ORDERS_URL",
         value_name = "SHOP_ORDERS_URL",
-        default_value = "http://127.0.0.1:50051"
+        default_value = "http://127.0.0.1:50051",
+        value_parser = shop_common::config::parse_grpc_url
     )]
     pub orders_url: String,
 
@@ -35,6 +37,18 @@ pub struct FacadeConfig {
     )]
     pub webhook_key: Option<String>,
 
+    /// Optional: secrets the payment provider signs webhooks with. When set, every webhook
+    /// must also carry `X-Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+    /// "t.body">` made with one of them, at most 5 minutes off. Several comma-separated
+    /// secrets are all accepted, so a secret can be rotated without downtime.
+    #[arg(
+        long = "webhook-signing-secrets",
+        env = "SHOP_WEBHOOK_SIGNING_SECRETS",
+        value_name = "SHOP_WEBHOOK_SIGNING_SECRETS",
+        hide_env_values = true
+    )]
+    pub webhook_signing_secrets: Option<String>,
+
     /// Deadline of each call to the orders service, connecting included (e.g. 5s, 500ms).
     #[arg(
         long = "orders-timeout",
@@ -44,6 +58,10 @@ pub struct FacadeConfig {
         value_parser = parse_duration
     )]
     pub orders_timeout: Duration,
+
+    /// Token and TLS for the calls to orders (set from the process-wide settings).
+    #[arg(skip)]
+    pub security: shop_common::grpc::GrpcSecurity,
 }
 
 /// The documented defaults, without a webhook key (`Facade::build` refuses to start until
@@ -54,15 +72,18 @@ impl Default for FacadeConfig {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             orders_url: "http://127.0.0.1:50051".to_owned(),
             webhook_key: None,
+            webhook_signing_secrets: None,
             orders_timeout: Duration::from_secs(5),
+            security: shop_common::grpc::GrpcSecurity::default(),
         }
     }
 }
 
-// Hand-written so that the webhook keys never reach a log line or a panic message.
+// Hand-written so that the webhook keys and signing secrets never reach a log line or a
+// panic message.
 impl std::fmt::Debug for FacadeConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let webhook_key = match &self.webhook_key {
+        let redacted = |secret: &Option<String>| match secret {
             Some(_) => "<redacted>",
             None => "<not set>",
         };
@@ -72,8 +93,13 @@ impl std::fmt::Debug for FacadeConfig {
                 "orders_url",
                 &shop_common::config::redact_url(&self.orders_url),
             )
-            .field("webhook_key", &webhook_key)
+            .field("webhook_key", &redacted(&self.webhook_key))
+            .field(
+                "webhook_signing_secrets",
+                &redacted(&self.webhook_signing_secrets),
+            )
             .field("orders_timeout", &self.orders_timeout)
+            .field("security", &self.security)
             .finish()
     }
 }
@@ -91,14 +117,25 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_never_contains_the_webhook_key() {
+    fn debug_output_never_contains_the_webhook_key_or_signing_secrets() {
         let config = FacadeConfig {
             webhook_key: Some("s3cret-one,s3cret-two".to_owned()),
+            webhook_signing_secrets: Some("whsec_one,whsec_two".to_owned()),
             ..FacadeConfig::default()
         };
         let printed = format!("{config:?}");
         assert!(!printed.contains("s3cret"), "{printed}");
-        assert!(printed.contains("<redacted>"), "{printed}");
+        assert!(!printed.contains("whsec"), "{printed}");
+        assert!(
+            printed.contains(r#"webhook_signing_secrets: "<redacted>""#),
+            "{printed}"
+        );
+
+        let printed = format!("{:?}", FacadeConfig::default());
+        assert!(
+            printed.contains(r#"webhook_signing_secrets: "<not set>""#),
+            "{printed}"
+        );
     }
 
     #[test]
@@ -108,6 +145,7 @@ mod tests {
         assert_eq!(parsed.http_addr, default.http_addr);
         assert_eq!(parsed.orders_url, default.orders_url);
         assert_eq!(parsed.orders_timeout, default.orders_timeout);
+        assert_eq!(parsed.webhook_signing_secrets, None, "signing is opt-in");
 
         let parsed = Cli::try_parse_from([
             "shop",
@@ -117,12 +155,31 @@ mod tests {
             "k1,k2",
             "--orders-timeout",
             "250ms",
+            "--webhook-signing-secrets",
+            "whsec_new,whsec_old",
         ])
         .unwrap()
         .facade;
         assert_eq!(parsed.http_addr, SocketAddr::from(([0, 0, 0, 0], 9000)));
         assert_eq!(parsed.webhook_key.as_deref(), Some("k1,k2"));
         assert_eq!(parsed.orders_timeout, Duration::from_millis(250));
+        assert_eq!(
+            parsed.webhook_signing_secrets.as_deref(),
+            Some("whsec_new,whsec_old")
+        );
+    }
+
+    #[test]
+    fn secrets_are_never_shown_from_the_environment_in_help() {
+        use clap::CommandFactory;
+        let command = Cli::command();
+        for id in ["webhook_key", "webhook_signing_secrets"] {
+            let arg = command
+                .get_arguments()
+                .find(|arg| arg.get_id() == id)
+                .unwrap();
+            assert!(arg.is_hide_env_values_set(), "{id}");
+        }
     }
 
     #[test]

@@ -13,6 +13,8 @@ use serde::Serialize;
 use tonic::Code;
 use utoipa::ToSchema;
 
+use crate::signature::SignatureError;
+
 /// What the provider is told to wait before retrying a 503, in seconds.
 pub const RETRY_AFTER_SECS: u32 = 5;
 
@@ -28,6 +30,10 @@ pub enum ApiError {
     /// 403: `X-Webhook-Key` missing or not accepted.
     #[error("invalid or missing X-Webhook-Key")]
     Forbidden,
+    /// 403: signing is enabled and `X-Webhook-Signature` is missing, malformed, stale or
+    /// wrong; says which.
+    #[error(transparent)]
+    BadSignature(#[from] SignatureError),
     /// 415: the body is not JSON, a URL-encoded form or a multipart form.
     #[error(
         "unsupported Content-Type: send application/json, \
@@ -60,11 +66,33 @@ pub enum ApiError {
     NoRoute,
 }
 
+/// What a webhook came to, attached to its response for the metrics
+/// (`shop_webhooks_total{outcome,status}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookOutcome(pub &'static str);
+
 impl ApiError {
+    /// The metrics label of this error.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Forbidden => "forbidden",
+            Self::BadSignature(_) => "bad_signature",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::MalformedBody(_) => "malformed",
+            Self::InvalidFields(_) => "invalid",
+            Self::OrderNotFound => "order_not_found",
+            Self::InsufficientStock => "insufficient_stock",
+            Self::Rejected => "rejected",
+            Self::Unavailable => "unavailable",
+            Self::NoRoute => "no_route",
+        }
+    }
+
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::BadSignature(_) => StatusCode::FORBIDDEN,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MalformedBody(_)
@@ -118,7 +146,9 @@ impl IntoResponse for ApiError {
             detail: self.to_string(),
             errors,
         };
+        let outcome = WebhookOutcome(self.outcome());
         let mut response = (status, Json(body)).into_response();
+        response.extensions_mut().insert(outcome);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()

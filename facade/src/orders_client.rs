@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use shop_common::grpc::{ClientInterceptor, GrpcSecurity};
 use shop_proto::orders::v1::{
     self as pb, order_service_client::OrderServiceClient, order_service_server::SERVICE_NAME,
 };
-use tonic::transport::{Channel, Endpoint};
+use tonic::{codegen::InterceptedService, transport::Channel};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
@@ -16,36 +17,41 @@ use crate::webhook_body::PaymentReport;
 
 /// Why an orders URL cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("expected an http:// URL such as http://127.0.0.1:50051")]
-pub struct InvalidOrdersUrl;
+#[error(
+    "expected http:// or https:// URLs such as http://127.0.0.1:50051 (comma-separated for replicas): {0}"
+)]
+pub struct InvalidOrdersUrl(String);
+
+type Intercepted = InterceptedService<Channel, ClientInterceptor>;
 
 /// Calls `shop.orders.v1.OrderService` and its standard health service.
 #[derive(Debug, Clone)]
 pub struct OrdersClient {
-    orders: OrderServiceClient<Channel>,
-    health: HealthClient<Channel>,
+    orders: OrderServiceClient<Intercepted>,
+    health: HealthClient<Intercepted>,
     timeout: Duration,
 }
 
 impl OrdersClient {
-    /// A client of the orders service at `url`. It does not connect yet: the facade starts
-    /// (and answers 503) while the orders service is down, and the channel (re)connects on
-    /// the first call after it comes up. `timeout` bounds connecting and each call.
+    /// A client of the orders service at `urls` (comma-separated replicas are balanced
+    /// across). It does not connect yet: the facade starts (and answers 503) while the
+    /// orders service is down, and the channel (re)connects on the first call after it comes
+    /// up. `timeout` bounds each call. Calls carry `security`'s token and the current trace
+    /// context; `https://` URLs use its TLS settings.
     ///
     /// Must be called inside a Tokio runtime (the channel spawns its worker task).
-    pub fn connect_lazy(url: &str, timeout: Duration) -> Result<Self, InvalidOrdersUrl> {
-        let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|_| InvalidOrdersUrl)?;
-        // No TLS stack is compiled in, and a URL without a scheme would only fail later.
-        if endpoint.uri().scheme_str() != Some("http") || endpoint.uri().host().is_none() {
-            return Err(InvalidOrdersUrl);
-        }
-        let channel = endpoint
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .connect_lazy();
+    pub fn connect_lazy(
+        urls: &str,
+        timeout: Duration,
+        security: &GrpcSecurity,
+    ) -> Result<Self, InvalidOrdersUrl> {
+        shop_common::config::parse_grpc_url(urls).map_err(InvalidOrdersUrl)?;
+        let channel = shop_common::grpc::connect_lazy(urls, timeout, security)
+            .map_err(|e| InvalidOrdersUrl(e.to_string()))?;
+        let interceptor = ClientInterceptor::new(security);
         Ok(Self {
-            orders: OrderServiceClient::new(channel.clone()),
-            health: HealthClient::new(channel),
+            orders: OrderServiceClient::with_interceptor(channel.clone(), interceptor.clone()),
+            health: HealthClient::with_interceptor(channel, interceptor),
             timeout,
         })
     }
@@ -91,13 +97,23 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn only_http_urls_with_a_host_are_accepted() {
+    async fn only_http_and_https_urls_with_a_host_are_accepted() {
         let timeout = Duration::from_secs(1);
-        assert!(OrdersClient::connect_lazy("http://127.0.0.1:50051", timeout).is_ok());
-        assert!(OrdersClient::connect_lazy("http://orders.internal", timeout).is_ok());
-        for bad in ["127.0.0.1:50051", "https://orders:443", "not a url", ""] {
+        let plain = GrpcSecurity::default();
+        for good in [
+            "http://127.0.0.1:50051",
+            "http://orders.internal",
+            "https://orders:443",
+            "http://a:1,http://b:2",
+        ] {
             assert!(
-                OrdersClient::connect_lazy(bad, timeout).is_err(),
+                OrdersClient::connect_lazy(good, timeout, &plain).is_ok(),
+                "{good:?} was refused"
+            );
+        }
+        for bad in ["127.0.0.1:50051", "ftp://orders", "not a url", ""] {
+            assert!(
+                OrdersClient::connect_lazy(bad, timeout, &plain).is_err(),
                 "{bad:?} was accepted"
             );
         }
@@ -105,8 +121,12 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreachable_service_is_an_error_not_a_hang() {
-        let client = OrdersClient::connect_lazy("http://127.0.0.1:1", Duration::from_secs(2))
-            .expect("a valid URL");
+        let client = OrdersClient::connect_lazy(
+            "http://127.0.0.1:1",
+            Duration::from_secs(2),
+            &GrpcSecurity::default(),
+        )
+        .expect("a valid URL");
         let started = std::time::Instant::now();
         let error = client
             .record_payment(Uuid::new_v4(), PaymentReport::Paid)

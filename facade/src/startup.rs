@@ -11,6 +11,7 @@ use crate::{
     config::FacadeConfig,
     orders_client::{InvalidOrdersUrl, OrdersClient},
     routes::{AppState, router},
+    signature::WebhookSigning,
 };
 
 /// Why the facade cannot start.
@@ -19,6 +20,10 @@ pub enum StartError {
     /// No usable webhook key: every webhook would be refused, or worse, accepted.
     #[error("SHOP_WEBHOOK_KEY is not set: the facade refuses to start without a webhook key")]
     MissingWebhookKey,
+    /// `SHOP_WEBHOOK_SIGNING_SECRETS` is set but holds no secret: signing was asked for, so
+    /// quietly running without it would accept unsigned webhooks.
+    #[error("SHOP_WEBHOOK_SIGNING_SECRETS is set but holds no secret")]
+    NoSigningSecret,
     /// The orders URL is not an `http://` URL.
     #[error("SHOP_ORDERS_URL {url} is not usable")]
     InvalidOrdersUrl {
@@ -57,19 +62,36 @@ impl Facade {
             .as_deref()
             .and_then(WebhookKeys::parse)
             .ok_or(StartError::MissingWebhookKey)?;
-        let orders = OrdersClient::connect_lazy(&config.orders_url, config.orders_timeout)
-            .map_err(|source| StartError::InvalidOrdersUrl {
-                url: shop_common::config::redact_url(&config.orders_url),
-                source,
-            })?;
+        let signing = config
+            .webhook_signing_secrets
+            .as_deref()
+            .map(|raw| WebhookSigning::parse(raw).ok_or(StartError::NoSigningSecret))
+            .transpose()?;
+        let orders =
+            OrdersClient::connect_lazy(&config.orders_url, config.orders_timeout, &config.security)
+                .map_err(|source| StartError::InvalidOrdersUrl {
+                    url: shop_common::config::redact_url(&config.orders_url),
+                    source,
+                })?;
         let listener = bind(config.http_addr).map_err(|source| StartError::Bind {
             addr: config.http_addr,
             source,
         })?;
         tracing::debug!(keys = keys.len(), "webhook keys loaded");
+        match &signing {
+            Some(signing) => tracing::info!(
+                secrets = signing.len(),
+                "signed webhooks required (X-Webhook-Signature)"
+            ),
+            None => tracing::debug!("webhook signatures not required"),
+        }
         Ok(Self {
             listener,
-            router: router(AppState { orders, keys }),
+            router: router(AppState {
+                orders,
+                keys,
+                signing,
+            }),
         })
     }
 
@@ -132,6 +154,22 @@ mod tests {
             let error = Facade::build(config(key)).expect_err("no usable key");
             assert!(matches!(error, StartError::MissingWebhookKey));
             assert!(error.to_string().contains("SHOP_WEBHOOK_KEY"), "{error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn it_refuses_to_start_with_signing_secrets_set_but_blank() {
+        for secrets in ["", " , "] {
+            let config = FacadeConfig {
+                webhook_signing_secrets: Some(secrets.to_owned()),
+                ..config(Some("k"))
+            };
+            let error = Facade::build(config).expect_err("no usable secret");
+            assert!(matches!(error, StartError::NoSigningSecret), "{secrets:?}");
+            assert!(
+                error.to_string().contains("SHOP_WEBHOOK_SIGNING_SECRETS"),
+                "{error}"
+            );
         }
     }
 

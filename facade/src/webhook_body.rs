@@ -1,20 +1,19 @@
 //! The webhook body, parsed (not merely validated) into a [`PaymentNotification`] from any
 //! of the three encodings the provider may use: JSON, a URL-encoded form or a multipart form.
 //!
-//! Every encoding goes through the same [`RawFields`] collector, so they behave alike:
+//! The body is first read whole ([`RawWebhookBody`], within the router's 64 KiB limit), so
+//! that a signature can be checked over exactly the bytes received, then parsed from those
+//! bytes. Every encoding goes through the same [`RawFields`] collector, so they behave alike:
 //! unknown fields are ignored, and a known field that is missing, repeated or invalid is
 //! named in the 400 answer. Repeated fields are refused rather than "last one wins" because
 //! two different statuses for one order in one request cannot be interpreted safely.
 
 use axum::{
-    body::Bytes,
+    body::{Body, Bytes},
     extract::{FromRequest, Multipart, Request},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
 };
-use serde::{
-    Deserialize, Deserializer,
-    de::{IgnoredAny, MapAccess, Visitor},
-};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -65,16 +64,63 @@ const REPEATED: &str = "must be given only once";
 const NOT_A_UUID: &str = "must be a UUID";
 const NOT_A_STATUS: &str = "must be \"paid\" or \"failed\"";
 
+/// A webhook body read whole but not parsed yet: the bytes exactly as received, so that a
+/// signature can be checked over them before anything interprets them.
+#[derive(Debug, Clone)]
+pub struct RawWebhookBody {
+    encoding: Encoding,
+    /// The `Content-Type` as sent: a multipart body needs its boundary.
+    content_type: HeaderValue,
+    bytes: Bytes,
+}
+
+impl RawWebhookBody {
+    /// The body's bytes, exactly as received.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Parses the body according to its `Content-Type`; 400 naming what is wrong.
+    pub async fn parse(self) -> Result<PaymentNotification, ApiError> {
+        let fields = match self.encoding {
+            Encoding::Json => RawFields::from_json(&self.bytes)?,
+            Encoding::Form => RawFields::from_form(&self.bytes),
+            Encoding::Multipart => RawFields::from_multipart(self.content_type, self.bytes).await?,
+        };
+        fields.into_notification()
+    }
+}
+
+/// 415 for a `Content-Type` other than the three accepted (decided from the header alone,
+/// before the body is read), then 413 for a body over the router's `DefaultBodyLimit`.
+impl<S: Send + Sync> FromRequest<S> for RawWebhookBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let encoding = Encoding::of(request.headers())?;
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .cloned()
+            .ok_or(ApiError::UnsupportedMediaType)?;
+        let bytes = read_body(request, state).await?;
+        Ok(Self {
+            encoding,
+            content_type,
+            bytes,
+        })
+    }
+}
+
+/// Reads and parses in one go, for when no signature is to be checked in between.
 impl<S: Send + Sync> FromRequest<S> for PaymentNotification {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let fields = match Encoding::of(request.headers())? {
-            Encoding::Json => RawFields::from_json(&read_body(request, state).await?)?,
-            Encoding::Form => RawFields::from_form(&read_body(request, state).await?),
-            Encoding::Multipart => RawFields::from_multipart(request, state).await?,
-        };
-        fields.into_notification()
+        RawWebhookBody::from_request(request, state)
+            .await?
+            .parse()
+            .await
     }
 }
 
@@ -152,14 +198,6 @@ impl RawFields {
         }
     }
 
-    fn from_json(body: &[u8]) -> Result<Self, ApiError> {
-        let mut deserializer = serde_json::Deserializer::from_slice(body);
-        let fields = Self::deserialize(&mut deserializer)
-            .and_then(|fields| deserializer.end().map(|()| fields))
-            .map_err(|e| ApiError::MalformedBody(format!("malformed JSON: {e}")))?;
-        Ok(fields)
-    }
-
     fn from_form(body: &[u8]) -> Self {
         let mut fields = Self::default();
         for (name, value) in form_urlencoded::parse(body) {
@@ -168,12 +206,18 @@ impl RawFields {
         fields
     }
 
-    async fn from_multipart<S: Send + Sync>(request: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_multipart(content_type: HeaderValue, body: Bytes) -> Result<Self, ApiError> {
         let malformed = |e: axum::extract::multipart::MultipartError| match e.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             _ => ApiError::MalformedBody(format!("malformed multipart body: {}", e.body_text())),
         };
-        let mut multipart = Multipart::from_request(request, state)
+        // The bytes are already in memory (and within the limit): axum's multipart parser
+        // reads them from a request rebuilt around them, without copying.
+        let request = Request::builder()
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("a request with one valid header");
+        let mut multipart = Multipart::from_request(request, &())
             .await
             .map_err(|e| ApiError::MalformedBody(format!("malformed multipart body: {e}")))?;
         let mut fields = Self::default();
@@ -229,40 +273,7 @@ fn parse_field<T>(
     None
 }
 
-// A map visitor instead of a derived struct, so that repeated keys are seen (serde_json's own
-// maps keep only the last) and non-string values become "invalid", not "malformed JSON".
-impl<'de> Deserialize<'de> for RawFields {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldsVisitor;
-
-        impl<'de> Visitor<'de> for FieldsVisitor {
-            type Value = RawFields;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object with order_id and status")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFields, A::Error> {
-                let mut fields = RawFields::default();
-                while let Some(name) = map.next_key::<String>()? {
-                    if fields.slot(&name).is_some() {
-                        let value = match map.next_value::<serde_json::Value>()? {
-                            serde_json::Value::String(text) => Some(text),
-                            _ => None,
-                        };
-                        fields.push(&name, value);
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(fields)
-            }
-        }
-
-        deserializer.deserialize_map(FieldsVisitor)
-    }
-}
-
+mod json;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]

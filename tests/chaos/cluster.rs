@@ -20,10 +20,15 @@ pub struct Component {
 
 impl Component {
     fn new(name: &'static str, env: Vec<(String, String)>, dir: &Path) -> Self {
+        Self::replica(name, 1, env, dir)
+    }
+
+    /// Replica `n` of `shop <name>` (its log is `<name>-<n>.log`).
+    pub fn replica(name: &'static str, n: usize, env: Vec<(String, String)>, dir: &Path) -> Self {
         Self {
             name,
             env,
-            log: dir.join(format!("{name}.log")),
+            log: dir.join(format!("{name}-{n}.log")),
             child: None,
             starts: 0,
         }

@@ -11,6 +11,7 @@ mod invariants;
 mod outage;
 mod provider;
 mod proxy;
+mod replicas;
 mod scenario;
 
 use scenario::Settings;
@@ -29,4 +30,9 @@ async fn a_long_chaos_run_keeps_every_invariant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn during_a_database_outage_webhooks_get_503_and_the_services_recover() {
     outage::run().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_of_every_component_on_one_database_keep_every_invariant() {
+    replicas::run().await;
 }

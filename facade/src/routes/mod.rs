@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::{
     Json, Router,
     extract::DefaultBodyLimit,
-    middleware::from_fn_with_state,
+    middleware::{from_fn, from_fn_with_state},
     routing::{get, post},
 };
 use utoipa::OpenApi;
@@ -19,6 +19,7 @@ use crate::{
     auth::{WebhookKeys, require_webhook_key},
     error::{ApiError, MAX_BODY_BYTES},
     orders_client::OrdersClient,
+    signature::WebhookSigning,
 };
 
 /// What every handler shares.
@@ -28,12 +29,16 @@ pub struct AppState {
     pub orders: OrdersClient,
     /// The accepted `X-Webhook-Key` values.
     pub keys: WebhookKeys,
+    /// The secrets `X-Webhook-Signature` must be made with; `None`: no signature required.
+    pub signing: Option<WebhookSigning>,
 }
 
 /// The facade's routes:
 /// - `POST /api/webhooks/payment/` (and without the trailing slash): the payment webhook,
-///   behind the key check and a 64 KiB body limit;
+///   behind the key check and a 64 KiB body limit (and the signature check, in the handler,
+///   when signing is enabled);
 /// - `GET /api/openapi.json`: its OpenAPI document;
+/// - `GET /metrics`: the process's Prometheus metrics;
 /// - `GET /healthz` (liveness) and `GET /readyz` (the orders service is serving).
 pub fn router(state: AppState) -> Router {
     // The documented path comes from the handler's `#[utoipa::path]`, so the document cannot
@@ -47,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .route(webhook::PATH_WITHOUT_SLASH, post(webhook::payment_webhook))
         // A route layer: only these routes need the key, and 404s stay 404s.
         .route_layer(from_fn_with_state(state.keys.clone(), require_webhook_key))
+        // Outermost on the webhook routes, so refusals are counted and traced too.
+        .route_layer(from_fn(crate::observe::observe))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let document = Arc::new(document);
     Router::new()
@@ -55,11 +62,14 @@ pub fn router(state: AppState) -> Router {
             "/api/openapi.json",
             get(move || async move { Json(document.as_ref().clone()) }),
         )
+        .route("/metrics", get(|| async { shop_common::metrics::render() }))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .fallback(|| async { ApiError::NoRoute })
         .with_state(state)
 }
 
+#[cfg(test)]
+mod signing_tests;
 #[cfg(test)]
 mod tests;

@@ -14,12 +14,12 @@ use tower::ServiceExt;
 
 use super::*;
 
-const KEY: &str = "current-key";
+pub(super) const KEY: &str = "current-key";
 const OLD_KEY: &str = "previous-key";
-const ORDER: &str = "0b9a3c1e-4f6d-4a8b-9c2d-1e2f3a4b5c6d";
+pub(super) const ORDER: &str = "0b9a3c1e-4f6d-4a8b-9c2d-1e2f3a4b5c6d";
 
 /// A port nothing listens on: bound, then released.
-fn closed_port_url() -> String {
+pub(super) fn closed_port_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
@@ -28,12 +28,22 @@ fn closed_port_url() -> String {
 
 fn app() -> Router {
     router(AppState {
-        orders: OrdersClient::connect_lazy(&closed_port_url(), Duration::from_secs(2)).unwrap(),
+        orders: OrdersClient::connect_lazy(
+            &closed_port_url(),
+            Duration::from_secs(2),
+            &Default::default(),
+        )
+        .unwrap(),
         keys: WebhookKeys::parse(&format!("{OLD_KEY},{KEY}")).unwrap(),
+        signing: None,
     })
 }
 
-fn webhook(key: Option<&str>, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+pub(super) fn webhook(
+    key: Option<&str>,
+    content_type: Option<&str>,
+    body: impl Into<Body>,
+) -> Request<Body> {
     let mut request = Request::post("/api/webhooks/payment/");
     if let Some(key) = key {
         request = request.header("X-Webhook-Key", key);
@@ -197,6 +207,18 @@ async fn the_openapi_document_describes_the_contract() {
         (&header["name"], &header["in"], &header["required"]),
         (&json!("X-Webhook-Key"), &json!("header"), &json!(true))
     );
+    // Optional in the document: required only when signing is enabled.
+    let header = &operation["parameters"][1];
+    assert_eq!(
+        (&header["name"], &header["in"], &header["required"]),
+        (
+            &json!("X-Webhook-Signature"),
+            &json!("header"),
+            &json!(false)
+        )
+    );
+    let description = header["description"].as_str().unwrap();
+    assert!(description.contains("HMAC-SHA256"), "{description}");
     let content = operation["requestBody"]["content"].as_object().unwrap();
     let mut types: Vec<&str> = content.keys().map(String::as_str).collect();
     types.sort_unstable();
@@ -220,7 +242,24 @@ async fn the_openapi_document_describes_the_contract() {
 
 /// Collects everything logged while it is the default subscriber.
 #[derive(Clone, Default)]
-struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+pub(super) struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    /// Captures every level on this thread until the guard drops.
+    pub(super) fn start(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    /// Everything captured so far.
+    pub(super) fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
 
 impl std::io::Write for CapturedLogs {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -244,13 +283,8 @@ impl tracing_subscriber::fmt::MakeWriter<'_> for CapturedLogs {
 #[tokio::test]
 async fn webhooks_are_logged_with_order_and_outcome_but_never_with_a_key() {
     let logs = CapturedLogs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
     // Current-thread runtime: everything below logs on this thread.
-    let _default = tracing::subscriber::set_default(subscriber);
+    let _default = logs.start();
 
     send(webhook(
         Some("current-key-typo"),
@@ -266,7 +300,7 @@ async fn webhooks_are_logged_with_order_and_outcome_but_never_with_a_key() {
     ))
     .await;
 
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(logs.contains("missing or wrong X-Webhook-Key"), "{logs}");
     assert!(logs.contains("webhook rejected"), "{logs}");
     assert!(logs.contains(&format!("order_id={ORDER}")), "{logs}");

@@ -1,10 +1,10 @@
 //! `POST /api/webhooks/payment/`: the payment provider's callback, turned into
 //! `OrderService.RecordPayment`.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{FromRequest, Request, State},
 };
 use serde::Serialize;
@@ -12,9 +12,10 @@ use shop_proto::orders::v1::PaymentOutcome;
 use utoipa::ToSchema;
 
 use crate::{
-    error::{ApiError, ErrorBody},
+    error::{ApiError, ErrorBody, WebhookOutcome},
     routes::AppState,
-    webhook_body::PaymentNotification,
+    signature::SIGNATURE_HEADER,
+    webhook_body::{PaymentNotification, RawWebhookBody},
 };
 
 /// The endpoint without the contract's trailing slash (the documented path is in
@@ -29,11 +30,17 @@ pub struct WebhookReceived {
     pub message: String,
 }
 
+/// A 200 answer, with what it came to for the metrics.
+type Received = (Extension<WebhookOutcome>, Json<WebhookReceived>);
+
 impl WebhookReceived {
-    fn new() -> Json<Self> {
-        Json(Self {
-            message: "Webhook received".to_owned(),
-        })
+    fn answer(outcome: &'static str) -> Received {
+        (
+            Extension(WebhookOutcome(outcome)),
+            Json(Self {
+                message: "Webhook received".to_owned(),
+            }),
+        )
     }
 }
 
@@ -50,6 +57,13 @@ impl WebhookReceived {
     params(
         ("X-Webhook-Key" = String, Header,
          description = "Secret key required to authenticate the webhook request"),
+        ("X-Webhook-Signature" = Option<String>, Header,
+         description = "Required when signing is enabled (SHOP_WEBHOOK_SIGNING_SECRETS), \
+            ignored otherwise: `t=<unix seconds>,v1=<hex HMAC-SHA256>`, the HMAC of the \
+            timestamp, a '.' and the raw body, keyed with a signing secret. The timestamp \
+            must be within 5 minutes of the server's clock; several v1 entries are allowed \
+            (any one matching suffices), other schemes are ignored.",
+         example = "t=1700000000,v1=964159d9b35d57e0d2c89ce1d306ace1601294d6c6e5aa37abb17fbcd3bf20d3"),
     ),
     request_body(
         description = "What the provider reports; unknown fields are ignored, repeated ones refused.",
@@ -64,7 +78,9 @@ impl WebhookReceived {
             AWAITING_PAYMENT, stock is decremented, the order set to CONFIRMED and its invoice \
             queued.", body = WebhookReceived),
         (status = 400, description = "Missing data or insufficient stock", body = ErrorBody),
-        (status = 403, description = "Unauthorized (invalid X-Webhook-Key)", body = ErrorBody),
+        (status = 403, description = "Unauthorized: invalid X-Webhook-Key, or (when signing \
+            is enabled) X-Webhook-Signature missing, malformed, outside the 5-minute tolerance \
+            or not matching", body = ErrorBody),
         (status = 404, description = "Order not found", body = ErrorBody),
         (status = 413, description = "Body larger than 64 KiB", body = ErrorBody),
         (status = 415, description = "Content-Type is not one of the three accepted", body = ErrorBody),
@@ -76,12 +92,23 @@ impl WebhookReceived {
 pub async fn payment_webhook(
     State(state): State<AppState>,
     request: Request,
-) -> Result<Json<WebhookReceived>, ApiError> {
+) -> Result<Received, ApiError> {
     // The body is extracted here rather than as an argument so that the logged latency
-    // includes reading and parsing it.
+    // includes reading, verifying and parsing it.
     let started = Instant::now();
-    let notification = match PaymentNotification::from_request(request, &()).await {
+    let notification = match read_notification(&state, request).await {
         Ok(notification) => notification,
+        Err(ApiError::BadSignature(reason)) => {
+            // Worth a look (a provider misconfigured, a clock off, or a forgery or replay),
+            // hence warn. Neither the secrets nor the signature are logged.
+            tracing::warn!(
+                http_status = 403,
+                error = ?reason,
+                latency = ?started.elapsed(),
+                "webhook refused: {reason}"
+            );
+            return Err(reason.into());
+        }
         Err(error) => {
             tracing::info!(
                 http_status = error.status().as_u16(),
@@ -105,9 +132,14 @@ pub async fn payment_webhook(
             | PaymentOutcome::Duplicate
             | PaymentOutcome::Ignored),
         ) => {
+            let label = match outcome {
+                PaymentOutcome::Confirmed => "confirmed",
+                PaymentOutcome::Duplicate => "duplicate",
+                _ => "ignored",
+            };
             let outcome = outcome.as_str_name();
             tracing::info!(%order_id, status = report, outcome, ?latency, "webhook recorded");
-            Ok(WebhookReceived::new())
+            Ok(WebhookReceived::answer(label))
         }
         Ok(PaymentOutcome::RefundRequired) => {
             // Recorded and flagged for an operator; a non-200 would only make the provider
@@ -119,7 +151,7 @@ pub async fn payment_webhook(
                 ?latency,
                 "paid order could not be honoured (its stock was gone): refund required"
             );
-            Ok(WebhookReceived::new())
+            Ok(WebhookReceived::answer("refund_required"))
         }
         // These two appear only in payment events, but answer them faithfully if they come.
         Ok(PaymentOutcome::InsufficientStock) => {
@@ -155,6 +187,20 @@ pub async fn payment_webhook(
     }
 }
 
+/// Reads the raw body once (415, 413), checks its signature over exactly those bytes when
+/// signing is enabled (403), and only then parses it (400).
+async fn read_notification(
+    state: &AppState,
+    request: Request,
+) -> Result<PaymentNotification, ApiError> {
+    let signature = request.headers().get(SIGNATURE_HEADER).cloned();
+    let body = RawWebhookBody::from_request(request, &()).await?;
+    if let Some(signing) = &state.signing {
+        signing.verify(signature.as_ref(), body.bytes(), SystemTime::now())?;
+    }
+    body.parse().await
+}
+
 /// Logs a definite refusal (routine, so at info) and returns it.
 fn refused(
     order_id: uuid::Uuid,
@@ -162,7 +208,7 @@ fn refused(
     latency: std::time::Duration,
     error: ApiError,
     grpc: Option<&tonic::Status>,
-) -> Result<Json<WebhookReceived>, ApiError> {
+) -> Result<Received, ApiError> {
     tracing::info!(
         %order_id,
         status = report,

@@ -1,5 +1,8 @@
 //! `spawn_app`: inventory, orders and the facade on random ports over one fresh database,
-//! with an HTTP client for the facade and gRPC clients to arrange and check state.
+//! with an HTTP client for the facade and gRPC clients to arrange and check state (those
+//! helpers are in `helpers/state.rs`).
+
+mod state;
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -10,8 +13,8 @@ use shop_facade::{config::FacadeConfig, startup::Facade};
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
 use shop_orders::{config::OrdersConfig, startup::Orders};
 use shop_proto::{
-    inventory::v1::{self as inv, inventory_service_client::InventoryServiceClient},
-    orders::v1::{self as pb, order_service_client::OrderServiceClient},
+    inventory::v1::inventory_service_client::InventoryServiceClient,
+    orders::v1::order_service_client::OrderServiceClient,
 };
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -48,6 +51,15 @@ impl Drop for TestApp {
 /// Starts the three components; `None` when the backend is not available (PostgreSQL
 /// without `TEST_DATABASE_URL`).
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with_signing(backend, None).await
+}
+
+/// Like [`spawn_app`], the facade also requiring `X-Webhook-Signature` made with one of
+/// `signing_secrets` (comma-separated, as `SHOP_WEBHOOK_SIGNING_SECRETS`) when given.
+pub async fn spawn_app_with_signing(
+    backend: Backend,
+    signing_secrets: Option<&str>,
+) -> Option<TestApp> {
     let database = TestDatabase::create(backend).await?;
     let shutdown = CancellationToken::new();
 
@@ -82,7 +94,14 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         }
     });
 
-    let base_url = spawn_facade(&format!("http://{orders_addr}"), &shutdown);
+    let base_url = start_facade(
+        FacadeConfig {
+            orders_url: format!("http://{orders_addr}"),
+            webhook_signing_secrets: signing_secrets.map(str::to_owned),
+            ..facade_config()
+        },
+        &shutdown,
+    );
     Some(TestApp {
         base_url,
         http: reqwest::Client::new(),
@@ -106,13 +125,25 @@ pub fn spawn_facade_with_timeout(
     orders_timeout: Duration,
     shutdown: &CancellationToken,
 ) -> String {
-    let facade = Facade::build(FacadeConfig {
-        http_addr: any_port(),
+    let config = FacadeConfig {
         orders_url: orders_url.to_owned(),
-        webhook_key: Some(format!("{PREVIOUS_KEY}, {KEY}")),
         orders_timeout,
-    })
-    .expect("build the facade");
+        ..facade_config()
+    };
+    start_facade(config, shutdown)
+}
+
+/// The tests' facade settings: any port, both keys, no signing.
+fn facade_config() -> FacadeConfig {
+    FacadeConfig {
+        http_addr: any_port(),
+        webhook_key: Some(format!("{PREVIOUS_KEY}, {KEY}")),
+        ..FacadeConfig::default()
+    }
+}
+
+fn start_facade(config: FacadeConfig, shutdown: &CancellationToken) -> String {
+    let facade = Facade::build(config).expect("build the facade");
     let base_url = format!("http://{}", facade.local_addr());
     tokio::spawn(facade.run(shutdown.child_token()));
     base_url
@@ -172,120 +203,6 @@ impl TestApp {
             .send()
             .await
             .expect("the facade answers")
-    }
-
-    /// A product with `stock` units on hand.
-    pub async fn create_product(&self, stock: i32) -> inv::Product {
-        let sku = format!("SKU-{}", uuid::Uuid::new_v4().simple());
-        self.inventory
-            .clone()
-            .create_product(inv::CreateProductRequest {
-                sku,
-                name: "Blue mug".into(),
-                stock,
-            })
-            .await
-            .expect("create product")
-            .into_inner()
-    }
-
-    pub async fn product(&self, id: &str) -> inv::Product {
-        self.inventory
-            .clone()
-            .get_product(inv::GetProductRequest { id: id.into() })
-            .await
-            .expect("get product")
-            .into_inner()
-    }
-
-    /// (stock, stock_reserved) of a product, read back through inventory.
-    pub async fn stock(&self, id: &str) -> (i32, i32) {
-        let product = self.product(id).await;
-        (product.stock, product.stock_reserved)
-    }
-
-    pub async fn adjust_stock(&self, product_id: &str, delta: i32) {
-        self.inventory
-            .clone()
-            .adjust_stock(inv::AdjustStockRequest {
-                product_id: product_id.into(),
-                delta,
-                reason: "stock count".into(),
-            })
-            .await
-            .expect("adjust stock");
-    }
-
-    /// An order (AWAITING_PAYMENT) of `quantity` units of `product_id`.
-    pub async fn create_order(&self, product_id: &str, quantity: i32) -> pb::Order {
-        self.orders
-            .clone()
-            .create_order(pb::CreateOrderRequest {
-                customer_email: "ada@example.com".into(),
-                customer_name: "Ada Lovelace".into(),
-                currency: "EUR".into(),
-                items: vec![pb::OrderItem {
-                    product_id: product_id.into(),
-                    name: "Blue mug".into(),
-                    quantity,
-                    unit_price_minor: 1250,
-                    line_total_minor: 0,
-                }],
-                request_id: String::new(),
-            })
-            .await
-            .expect("create order")
-            .into_inner()
-    }
-
-    /// A product with `stock` units and an order of `quantity` of them: (product id, order id).
-    pub async fn product_and_order(&self, stock: i32, quantity: i32) -> (String, String) {
-        let product = self.create_product(stock).await;
-        let order = self.create_order(&product.id, quantity).await;
-        (product.id, order.id)
-    }
-
-    pub async fn order(&self, id: &str) -> pb::Order {
-        self.orders
-            .clone()
-            .get_order(pb::GetOrderRequest { id: id.into() })
-            .await
-            .expect("get order")
-            .into_inner()
-    }
-
-    pub async fn order_status(&self, id: &str) -> pb::OrderStatus {
-        self.order(id).await.status()
-    }
-
-    /// Cancels an order awaiting payment (its stock goes back).
-    pub async fn cancel_order(&self, id: &str) {
-        self.orders
-            .clone()
-            .cancel_order(pb::CancelOrderRequest {
-                id: id.into(),
-                reason: "customer changed their mind".into(),
-            })
-            .await
-            .expect("cancel order");
-    }
-
-    /// The outcomes of the payment events recorded for an order, oldest first.
-    pub async fn payment_outcomes(&self, order_id: &str) -> Vec<pb::PaymentOutcome> {
-        self.orders
-            .clone()
-            .list_payment_events(pb::ListPaymentEventsRequest {
-                order_id: order_id.into(),
-                page_size: 1000,
-                ..Default::default()
-            })
-            .await
-            .expect("list payment events")
-            .into_inner()
-            .events
-            .iter()
-            .map(pb::PaymentEvent::outcome)
-            .collect()
     }
 
     /// Stops the orders service and waits until it has stopped.

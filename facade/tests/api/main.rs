@@ -9,4 +9,5 @@ mod hostile;
 mod idempotency;
 mod outages;
 mod service;
+mod signing;
 mod webhook;

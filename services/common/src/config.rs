@@ -38,6 +38,31 @@ pub fn parse_database_url(raw: &str) -> Result<String, String> {
     }
 }
 
+/// Accepts `http://host:port` and `https://host:port`, or several of them separated by
+/// commas (replicas, balanced across).
+pub fn parse_grpc_url(raw: &str) -> Result<String, String> {
+    let urls: Vec<&str> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect();
+    if urls.is_empty() {
+        return Err("expected http://host:port or https://host:port".to_owned());
+    }
+    for url in urls {
+        let uri: tonic::transport::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+        if !matches!(
+            (uri.scheme_str(), uri.host()),
+            (Some("http" | "https"), Some(_))
+        ) {
+            return Err(format!(
+                "{url}: expected http://host:port or https://host:port"
+            ));
+        }
+    }
+    Ok(raw.to_owned())
+}
+
 /// Parses a duration such as `30m`, `90s` or `1h 30m`.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let duration = humantime::parse_duration(raw)
@@ -81,6 +106,17 @@ mod tests {
         assert!(parse_database_url("mysql://db/shop").is_err());
         assert!(parse_database_url("sqlite::memory:").is_ok());
         assert!(parse_database_url("postgresql://db/shop").is_ok());
+    }
+
+    #[test]
+    fn grpc_urls_need_a_scheme_and_a_host() {
+        assert!(parse_grpc_url("http://127.0.0.1:50052").is_ok());
+        assert!(parse_grpc_url("https://inventory.internal").is_ok());
+        assert!(parse_grpc_url("127.0.0.1:50052").is_err());
+        assert!(parse_grpc_url("ftp://x").is_err());
+        assert!(parse_grpc_url("").is_err());
+        assert!(parse_grpc_url("http://a:1, http://b:2").is_ok());
+        assert!(parse_grpc_url("http://a:1,b:2").is_err());
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub enum ConnectError {
     },
 }
 
+/// A pooled connection idle at least this long is pinged before it is handed out.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Opens a connection pool to `url`, creating an SQLite file (and its directory) if needed.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     if let Some(dir) = sqlite_parent_dir(url) {
@@ -71,8 +74,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
         // Readers proceed in parallel under WAL; writers queue on SQLite's lock.
         options.max_connections(4);
     } else {
+        // Measured (BENCHMARKS.md): on two cores 10 beats both 6 and 16-32; more backends
+        // only add lock waits and context switches on PostgreSQL's side.
         options.max_connections(10);
     }
+    // Ping only connections that sat idle, not every one handed out: the ping is a round
+    // trip per acquire (several per webhook), and sqlx tests every connection on release
+    // anyway. A connection idle that long may have been dropped (server restart, proxy
+    // timeout) and is still checked before use.
+    options.test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
     Database::connect(options)
         .await
         .map_err(|e| ConnectError::Connect {

@@ -7,9 +7,11 @@
 pub mod config;
 pub mod db;
 pub mod grpc;
+pub mod metrics;
 pub mod paging;
 pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trace;
 pub mod validation;

@@ -2,17 +2,36 @@
 
 use tracing_subscriber::EnvFilter;
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (with ANSI colours on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, with the fields of the current span (`trace_id`,
+    /// `request_id`, …), for log pipelines.
+    Json,
+}
+
 /// Installs a `tracing` subscriber writing to stderr, filtered by `RUST_LOG`
 /// (default: `info` for the shop, `warn` for libraries).
-pub fn init() {
+pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(
             "warn,shop=info,shop_inventory=info,shop_orders=info,shop_facade=info,shop_common=info",
         )
     });
-    // A second call (e.g. from tests) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // A second call (e.g. from tests) keeps the first subscriber.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .flatten_event(true)
+            .try_init(),
+    };
 }

@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use shop_common::config::parse_duration;
+use shop_common::{config::parse_duration, grpc::GrpcSecurity};
 
 /// Settings of the inventory service.
 #[derive(clap::Args, Debug, Clone)]
@@ -37,6 +37,22 @@ pub struct InventoryConfig {
         value_parser = parse_duration
     )]
     pub sweep_interval: Duration,
+
+    /// How often the service reconciles every product's counters with its reservations
+    /// (and refreshes the reservation gauges).
+    #[arg(
+        id = "inventory_check_interval",
+        long = "check-interval",
+        env = "SHOP_CHECK_INTERVAL",
+        value_name = "SHOP_CHECK_INTERVAL",
+        default_value = "60s",
+        value_parser = parse_duration
+    )]
+    pub check_interval: Duration,
+
+    /// Token and TLS (set from the process-wide settings).
+    #[arg(skip)]
+    pub security: GrpcSecurity,
 }
 
 impl Default for InventoryConfig {
@@ -45,6 +61,8 @@ impl Default for InventoryConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 50052)),
             reservation_ttl: Duration::from_secs(30 * 60),
             sweep_interval: Duration::from_secs(5),
+            check_interval: Duration::from_secs(60),
+            security: GrpcSecurity::default(),
         }
     }
 }

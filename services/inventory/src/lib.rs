@@ -5,6 +5,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod grpc;
+pub mod reconciler;
 pub mod startup;
 pub mod store;
 pub mod sweeper;

@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 
-use crate::{config::InventoryConfig, grpc::InventoryApi, store::Store, sweeper};
+use crate::{config::InventoryConfig, grpc::InventoryApi, reconciler, store::Store, sweeper};
 
 /// A bound, not yet serving, inventory service.
 pub struct Inventory {
@@ -44,15 +44,22 @@ impl Inventory {
             self.config.sweep_interval,
             shutdown.clone(),
         ));
+        let reconciler = tokio::spawn(reconciler::run(
+            self.store.clone(),
+            self.config.check_interval,
+            shutdown.clone(),
+        ));
         let api = InventoryApi::new(self.store, self.config.reservation_ttl);
         let service = GrpcService {
             routes: Routes::new(InventoryServiceServer::new(api)),
             name: SERVICE_NAME,
             file_descriptor_set: shop_proto::FILE_DESCRIPTOR_SET,
+            security: self.config.security.clone(),
         };
         let served = shop_common::grpc::serve(self.listener, service, shutdown.clone()).await;
         shutdown.cancel();
         let _ = sweeper.await;
+        let _ = reconciler.await;
         served
     }
 }

@@ -2,7 +2,8 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use shop_common::config::parse_duration;
+pub use shop_common::config::parse_grpc_url;
+use shop_common::{config::parse_duration, grpc::GrpcSecurity};
 
 /// Settings of the orders service.
 #[derive(clap::Args, Debug, Clone)]
@@ -17,7 +18,8 @@ pub struct OrdersConfig {
     )]
     pub addr: SocketAddr,
 
-    /// Where the orders service reaches the inventory service.
+    /// Where the orders service reaches the inventory service; several comma-separated URLs
+    /// (replicas) are balanced across.
     #[arg(
         long = "inventory-url",
         env = "SHOP_INVENTORY_URL",
@@ -47,6 +49,10 @@ pub struct OrdersConfig {
         value_parser = parse_duration
     )]
     pub sweep_interval: Duration,
+
+    /// Token and TLS (set from the process-wide settings).
+    #[arg(skip)]
+    pub security: GrpcSecurity,
 }
 
 impl Default for OrdersConfig {
@@ -56,6 +62,7 @@ impl Default for OrdersConfig {
             inventory_url: "http://127.0.0.1:50052".to_owned(),
             inventory_timeout: Duration::from_secs(5),
             sweep_interval: Duration::from_secs(5),
+            security: GrpcSecurity::default(),
         }
     }
 }
@@ -130,27 +137,5 @@ impl WorkerConfig {
             retry_delay: Duration::from_secs(2),
             lease: Duration::from_secs(300),
         }
-    }
-}
-
-/// Accepts `http://host:port` and `https://host:port`.
-pub fn parse_grpc_url(raw: &str) -> Result<String, String> {
-    let uri: tonic::transport::Uri = raw.parse().map_err(|e| format!("{e}"))?;
-    match (uri.scheme_str(), uri.host()) {
-        (Some("http" | "https"), Some(_)) => Ok(raw.to_owned()),
-        _ => Err("expected http://host:port or https://host:port".to_owned()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grpc_urls_need_a_scheme_and_a_host() {
-        assert!(parse_grpc_url("http://127.0.0.1:50052").is_ok());
-        assert!(parse_grpc_url("https://inventory.internal").is_ok());
-        assert!(parse_grpc_url("127.0.0.1:50052").is_err());
-        assert!(parse_grpc_url("ftp://x").is_err());
     }
 }

@@ -4,14 +4,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use shop_common::grpc::{ClientError, ClientInterceptor, GrpcSecurity};
 use shop_proto::inventory::{
     reasons,
     v1::{self as pb, inventory_service_client::InventoryServiceClient},
 };
-use tonic::{
-    Code, Status,
-    transport::{Channel, Endpoint},
-};
+use tonic::{Code, Status, codegen::InterceptedService, transport::Channel};
 use tonic_types::StatusExt;
 use uuid::Uuid;
 
@@ -43,20 +41,23 @@ pub enum InventoryError {
 /// A client of `shop.inventory.v1.InventoryService`.
 #[derive(Debug, Clone)]
 pub struct InventoryClient {
-    client: InventoryServiceClient<Channel>,
+    client: InventoryServiceClient<InterceptedService<Channel, ClientInterceptor>>,
 }
 
 impl InventoryClient {
-    /// A client of the service at `url`; connects lazily (and reconnects) as needed. Every
-    /// call fails after `timeout`.
-    pub fn new(url: &str, timeout: Duration) -> Result<Self, tonic::transport::Error> {
-        let channel = Endpoint::new(url.to_owned())?
-            .connect_timeout(timeout.min(Duration::from_secs(2)))
-            .timeout(timeout)
-            .tcp_nodelay(true)
-            .connect_lazy();
+    /// A client of the service at `urls` (comma-separated replicas are balanced across);
+    /// connects lazily (and reconnects) as needed. Every call fails after `timeout`.
+    pub fn new(
+        urls: &str,
+        timeout: Duration,
+        security: &GrpcSecurity,
+    ) -> Result<Self, ClientError> {
+        let channel = shop_common::grpc::connect_lazy(urls, timeout, security)?;
         Ok(Self {
-            client: InventoryServiceClient::new(channel),
+            client: InventoryServiceClient::with_interceptor(
+                channel,
+                ClientInterceptor::new(security),
+            ),
         })
     }
 

@@ -25,13 +25,13 @@ pub enum StartError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The inventory URL is unusable.
+    /// The inventory URL or the client's TLS files are unusable.
     #[error("SHOP_INVENTORY_URL {url}: {source}")]
     InventoryUrl {
         /// The URL.
         url: String,
         /// The cause.
-        source: tonic::transport::Error,
+        source: shop_common::grpc::ClientError,
     },
 }
 
@@ -53,11 +53,15 @@ impl Orders {
                 addr: config.addr,
                 source,
             })?;
-        let inventory = InventoryClient::new(&config.inventory_url, config.inventory_timeout)
-            .map_err(|source| StartError::InventoryUrl {
-                url: config.inventory_url.clone(),
-                source,
-            })?;
+        let inventory = InventoryClient::new(
+            &config.inventory_url,
+            config.inventory_timeout,
+            &config.security,
+        )
+        .map_err(|source| StartError::InventoryUrl {
+            url: config.inventory_url.clone(),
+            source,
+        })?;
         let faults = Faults::default();
         let app = OrdersApp::new(Store::new(db), inventory, faults.clone());
         Ok(Self {
@@ -92,6 +96,7 @@ impl Orders {
             routes: Routes::new(OrderServiceServer::new(OrdersApi::new(self.app))),
             name: SERVICE_NAME,
             file_descriptor_set: shop_proto::FILE_DESCRIPTOR_SET,
+            security: self.config.security.clone(),
         };
         let served = shop_common::grpc::serve(self.listener, service, shutdown.clone()).await;
         shutdown.cancel();

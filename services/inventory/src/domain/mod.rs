@@ -4,12 +4,14 @@
 //! `ReservationLines` exists it is non-empty, summed per product and ordered by product id,
 //! which is also the order in which the store takes row locks.
 
+mod check;
 mod ids;
 mod product;
 #[cfg(test)]
 mod proptests;
 mod reservation;
 
+pub use check::ProductCounters;
 pub use ids::{ProductId, ReservationId};
 pub use product::{
     MAX_UNITS, NewProduct, Product, ProductName, Sku, StockAdjustment, StockDelta, StockLevel,

@@ -5,7 +5,10 @@ use shop_common::grpc::timestamp;
 use shop_proto::inventory::v1 as pb;
 
 use crate::{
-    domain::{NewProduct, Product, ProductName, Reservation, ReservationState, Sku, StockLevel},
+    domain::{
+        NewProduct, Product, ProductCounters, ProductName, Reservation, ReservationState, Sku,
+        StockLevel,
+    },
     error::Error,
 };
 
@@ -64,5 +67,26 @@ pub fn reservation(r: Reservation) -> pb::Reservation {
         expires_at: Some(timestamp(r.expires_at)),
         created_at: Some(timestamp(r.created_at)),
         updated_at: Some(timestamp(r.updated_at)),
+    }
+}
+
+/// The answer of `CheckStock`: how many products were checked, and the ones that drift.
+pub fn check_report(counters: &[ProductCounters]) -> pb::CheckStockResponse {
+    pb::CheckStockResponse {
+        products_checked: i32::try_from(counters.len()).unwrap_or(i32::MAX),
+        drifts: counters
+            .iter()
+            .filter_map(|c| {
+                c.problem().map(|problem| pb::StockDrift {
+                    product_id: c.product_id.to_string(),
+                    sku: c.sku.clone(),
+                    stock: count(c.stock),
+                    stock_reserved: count(c.stock_reserved),
+                    active_reserved: count(c.active_reserved),
+                    problem,
+                })
+            })
+            .collect(),
+        checked_at: Some(timestamp(Utc::now())),
     }
 }

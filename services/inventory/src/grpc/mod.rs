@@ -127,6 +127,14 @@ impl InventoryService for InventoryApi {
         Ok(Response::new(convert::reservation(reservation)))
     }
 
+    async fn check_stock(
+        &self,
+        _request: Request<pb::CheckStockRequest>,
+    ) -> Reply<pb::CheckStockResponse> {
+        let counters = self.store.product_counters().await?;
+        Ok(Response::new(convert::check_report(&counters)))
+    }
+
     async fn get_reservation(
         &self,
         request: Request<pb::GetReservationRequest>,

@@ -2,6 +2,7 @@
 //! and return domain types; every multi-row change is one transaction, retried as a whole
 //! on lock conflicts.
 
+mod check;
 mod entity;
 mod products;
 mod reservations;

@@ -13,8 +13,8 @@ use tonic_types::StatusExt;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: InventoryServiceClient<Channel>,
-    /// Kept alive for the test: the database is deleted when it drops.
-    _database: TestDatabase,
+    /// The database (deleted when the test ends), for tests that must corrupt it.
+    pub database: TestDatabase,
     shutdown: CancellationToken,
 }
 
@@ -55,7 +55,7 @@ pub async fn spawn_app_with(
     Some(TestApp {
         addr,
         client: InventoryServiceClient::new(channel),
-        _database: database,
+        database,
         shutdown,
     })
 }

@@ -36,6 +36,22 @@ impl OrdersApp {
         id: OrderId,
         status: PaymentStatus,
     ) -> Result<(Order, PaymentOutcome), Error> {
+        let result = self.record_payment_unmetered(id, status).await;
+        let outcome = match &result {
+            Ok((_, outcome)) => outcome.as_str(),
+            Err(Error::OrderNotFound(_)) => PaymentOutcome::OrderNotFound.as_str(),
+            Err(Error::InsufficientStock(_)) => PaymentOutcome::InsufficientStock.as_str(),
+            Err(_) => "error",
+        };
+        metrics::counter!("shop_payments_recorded_total", "outcome" => outcome).increment(1);
+        result
+    }
+
+    async fn record_payment_unmetered(
+        &self,
+        id: OrderId,
+        status: PaymentStatus,
+    ) -> Result<(Order, PaymentOutcome), Error> {
         let order = match self.store.order(id).await {
             Err(Error::OrderNotFound(_)) => {
                 tracing::warn!(order_id = %id, status = status.as_str(), "payment for an unknown order");

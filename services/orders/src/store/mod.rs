@@ -14,7 +14,7 @@ use backon::Retryable;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
 
 pub use orders::{Applied, InsertOutcome};
-pub use outbox::ClaimedJob;
+pub use outbox::{ClaimedJob, OutboxStats};
 
 use crate::error::Error;
 

@@ -154,3 +154,46 @@ impl Store {
         .await
     }
 }
+
+/// The outbox at a glance, for the metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxStats {
+    /// Jobs per state.
+    pub by_state: Vec<(InvoiceJobState, i64)>,
+    /// When the oldest due pending job became due, if any is due.
+    pub oldest_due: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Jobs per state, and the oldest due pending job.
+    pub async fn outbox_stats(&self) -> Result<OutboxStats, Error> {
+        use sea_orm::sea_query::Func;
+        let counts: Vec<(String, i64)> = invoice_job::Entity::find()
+            .select_only()
+            .column(invoice_job::Column::State)
+            .column_as(
+                Expr::from(Func::count(Expr::col(invoice_job::Column::OrderId))),
+                "count",
+            )
+            .group_by(invoice_job::Column::State)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let oldest_due: Option<DateTime<Utc>> = invoice_job::Entity::find()
+            .select_only()
+            .column(invoice_job::Column::NextAttemptAt)
+            .filter(invoice_job::Column::State.eq(InvoiceJobState::Pending.as_str()))
+            .filter(invoice_job::Column::NextAttemptAt.lte(shop_common::db::now()))
+            .order_by_asc(invoice_job::Column::NextAttemptAt)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(OutboxStats {
+            by_state: counts
+                .into_iter()
+                .filter_map(|(state, n)| InvoiceJobState::parse(&state).map(|s| (s, n)))
+                .collect(),
+            oldest_due,
+        })
+    }
+}

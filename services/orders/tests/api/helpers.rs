@@ -3,6 +3,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
+use shop_common::grpc::{ClientInterceptor, GrpcSecurity};
 use shop_common::testing::{Backend, TestDatabase};
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
 use shop_orders::{
@@ -16,24 +17,35 @@ use shop_proto::{
     orders::v1::{self as pb, order_service_client::OrderServiceClient},
 };
 use tokio_util::sync::CancellationToken;
-use tonic::{Code, transport::Channel};
+use tonic::{Code, codegen::InterceptedService, transport::Channel};
 
 pub struct Settings {
     pub reservation_ttl: Duration,
+    /// The inventory server's token and TLS.
+    pub inventory_security: GrpcSecurity,
+    /// The orders server's token and TLS, also used by its inventory client.
+    pub orders_security: GrpcSecurity,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             reservation_ttl: Duration::from_secs(600),
+            inventory_security: GrpcSecurity::default(),
+            orders_security: GrpcSecurity::default(),
         }
     }
 }
 
+type Intercepted = InterceptedService<Channel, ClientInterceptor>;
+
 pub struct TestSystem {
-    pub inventory: InventoryServiceClient<Channel>,
-    pub orders: OrderServiceClient<Channel>,
+    /// Inventory, as a test reads it (plain, even when orders reaches it over TLS).
+    pub inventory: InventoryServiceClient<Intercepted>,
+    pub orders: OrderServiceClient<Intercepted>,
     pub faults: Faults,
+    /// `http://` URL of the orders server.
+    pub orders_url: String,
     inventory_shutdown: CancellationToken,
     orders_shutdown: CancellationToken,
     workers_shutdown: CancellationToken,
@@ -54,10 +66,13 @@ pub async fn spawn_system(backend: Backend) -> Option<TestSystem> {
 
 pub async fn spawn_system_with(backend: Backend, settings: Settings) -> Option<TestSystem> {
     let database = TestDatabase::create(backend).await?;
+    let inventory_tls = settings.inventory_security.tls_cert.is_some();
     let inventory_config = InventoryConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         reservation_ttl: settings.reservation_ttl,
         sweep_interval: Duration::from_millis(50),
+        security: settings.inventory_security,
+        ..InventoryConfig::default()
     };
     let inventory = Inventory::build(inventory_config, database.db.clone())
         .await
@@ -66,11 +81,14 @@ pub async fn spawn_system_with(backend: Backend, settings: Settings) -> Option<T
     let inventory_shutdown = CancellationToken::new();
     tokio::spawn(inventory.run(inventory_shutdown.clone()));
 
+    let scheme = if inventory_tls { "https" } else { "http" };
+    let token = settings.orders_security.token().map(str::to_owned);
     let orders_config = OrdersConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
-        inventory_url: format!("http://{inventory_addr}"),
+        inventory_url: format!("{scheme}://{inventory_addr}"),
         inventory_timeout: Duration::from_secs(2),
         sweep_interval: Duration::from_millis(50),
+        security: settings.orders_security,
     };
     let orders = Orders::build(orders_config, database.db.clone())
         .await
@@ -80,10 +98,21 @@ pub async fn spawn_system_with(backend: Backend, settings: Settings) -> Option<T
     let orders_shutdown = CancellationToken::new();
     tokio::spawn(orders.run(orders_shutdown.clone()));
 
+    let clients = GrpcSecurity {
+        token,
+        ..GrpcSecurity::default()
+    };
     Some(TestSystem {
-        inventory: InventoryServiceClient::new(channel(inventory_addr).await),
-        orders: OrderServiceClient::new(channel(orders_addr).await),
+        inventory: InventoryServiceClient::with_interceptor(
+            channel(inventory_addr).await,
+            ClientInterceptor::new(&clients),
+        ),
+        orders: OrderServiceClient::with_interceptor(
+            channel(orders_addr).await,
+            ClientInterceptor::new(&clients),
+        ),
         faults,
+        orders_url: format!("http://{orders_addr}"),
         inventory_shutdown,
         orders_shutdown,
         workers_shutdown: CancellationToken::new(),
@@ -106,6 +135,12 @@ impl TestSystem {
     pub async fn stop_inventory(&mut self) {
         self.inventory_shutdown.cancel();
         tokio::time::sleep(Duration::from_millis(200)).await;
+        self.view_inventory_directly().await;
+    }
+
+    /// Points `self.inventory` at a second, plain inventory server over the same database,
+    /// which orders does not know (e.g. when orders reaches its own over TLS).
+    pub async fn view_inventory_directly(&mut self) {
         let config = InventoryConfig {
             addr: "127.0.0.1:0".parse().unwrap(),
             ..InventoryConfig::default()
@@ -116,7 +151,10 @@ impl TestSystem {
         let addr = reader.local_addr();
         self.inventory_shutdown = CancellationToken::new();
         tokio::spawn(reader.run(self.inventory_shutdown.clone()));
-        self.inventory = InventoryServiceClient::new(channel(addr).await);
+        self.inventory = InventoryServiceClient::with_interceptor(
+            channel(addr).await,
+            ClientInterceptor::default(),
+        );
     }
 
     /// Starts an invoice worker over the system's database (quick polls and retries for

@@ -6,3 +6,4 @@ mod invoices;
 mod orders;
 mod payments;
 mod resilience;
+mod security;

@@ -194,6 +194,7 @@ async fn cancel(backend: Backend) {
 async fn expiry(backend: Backend) {
     let settings = Settings {
         reservation_ttl: Duration::from_millis(500),
+        ..Settings::default()
     };
     let Some(sys) = spawn_system_with(backend, settings).await else {
         return;

@@ -65,6 +65,7 @@ async fn crash_heals_on_cancel(backend: Backend) {
 async fn crash_heals_on_expiry(backend: Backend) {
     let settings = Settings {
         reservation_ttl: Duration::from_millis(600),
+        ..Settings::default()
     };
     let Some(sys) = spawn_system_with(backend, settings).await else {
         return;

@@ -1,6 +1,15 @@
 //! The frame every gRPC server of the shop shares: server reflection (v1 and v1alpha, since
-//! grpcurl releases still speak v1alpha), the standard `grpc.health.v1` service, TCP_NODELAY,
-//! and graceful shutdown.
+//! grpcurl releases still speak v1alpha), the standard `grpc.health.v1` service, the bearer
+//! token, TLS, tracing and metrics (see `layer`), TCP_NODELAY, and graceful shutdown; and the
+//! clients' side of the same (see `client`).
+
+mod client;
+mod layer;
+mod security;
+
+pub use client::{ClientError, ClientInterceptor, connect_lazy};
+pub use layer::ServerLayer;
+pub use security::{GrpcSecurity, TlsFileError};
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -19,6 +28,12 @@ pub enum ServeError {
     /// The transport failed.
     #[error("gRPC server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// A TLS file could not be read.
+    #[error(transparent)]
+    Tls(#[from] TlsFileError),
+    /// The listener failed.
+    #[error("gRPC listener: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// A gRPC service to serve: its routes and the fully-qualified name health checks report on.
@@ -29,6 +44,8 @@ pub struct GrpcService {
     pub name: &'static str,
     /// Encoded `FileDescriptorSet` that describes it, for reflection.
     pub file_descriptor_set: &'static [u8],
+    /// Token and TLS.
+    pub security: GrpcSecurity,
 }
 
 /// Serves `service` plus reflection and health on `listener` until `shutdown` is cancelled,
@@ -63,6 +80,7 @@ pub async fn serve(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
 
+    let listen_addr = listener.local_addr()?;
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let name = service.name;
     let signal = async move {
@@ -75,7 +93,15 @@ pub async fn serve(
             .set_service_status("", ServingStatus::NotServing)
             .await;
     };
-    Server::builder()
+    let mut server = Server::builder();
+    if let Some(tls) = service.security.server_tls()? {
+        server = server.tls_config(tls)?;
+    }
+    if service.security.token().is_none() && !listen_addr.ip().is_loopback() {
+        tracing::warn!(service = name, addr = %listen_addr, "no SHOP_GRPC_TOKEN: gRPC calls from the network are not authenticated");
+    }
+    server
+        .layer(ServerLayer::new(service.security.token()))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, signal)
         .await?;

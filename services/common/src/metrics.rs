@@ -1,0 +1,83 @@
+//! Prometheus metrics: one recorder per process, rendered at `GET /metrics` (on the facade's
+//! HTTP port, and on `SHOP_METRICS_ADDR` for the gRPC components and the worker).
+//!
+//! Every metric of the shop starts with `shop_`:
+//! - `shop_webhooks_total{outcome,status}`: webhooks answered, by outcome and HTTP status;
+//! - `shop_grpc_server_requests_total{service,method,code}` and
+//!   `shop_grpc_server_request_duration_seconds{service,method}`: every gRPC call served;
+//! - `shop_payments_recorded_total{outcome}`: RecordPayment outcomes;
+//! - `shop_reservations{state}`, `shop_stock_drift_products`: the inventory's state;
+//! - `shop_invoice_jobs{state}`, `shop_outbox_oldest_due_seconds`,
+//!   `shop_invoices_sent_total`, `shop_invoice_failures_total`: the outbox.
+
+use std::{net::SocketAddr, sync::OnceLock};
+
+use axum::{Router, routing::get};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// Latency buckets (seconds) for every `*_duration_seconds` histogram.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Where the gRPC components and the worker serve `/metrics`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct MetricsArgs {
+    /// Address of a `GET /metrics` endpoint (Prometheus text format); none when unset. The
+    /// facade always serves `/metrics` on its own HTTP port too.
+    #[arg(
+        long = "metrics-addr",
+        env = "SHOP_METRICS_ADDR",
+        value_name = "SHOP_METRICS_ADDR"
+    )]
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+/// Installs the process's recorder (once; later calls return the same handle).
+pub fn handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Suffix("duration_seconds".to_owned()),
+                    LATENCY_BUCKETS,
+                )
+                .expect("the latency buckets are not empty")
+                .build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may exist already (a test harness); ours then renders nothing,
+            // which is harmless.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// The metrics in Prometheus text format.
+pub fn render() -> String {
+    handle().render()
+}
+
+/// The `/metrics` route, to merge into an HTTP router.
+pub fn router() -> Router {
+    Router::new().route("/metrics", get(|| std::future::ready(render())))
+}
+
+/// Serves `/metrics` on `listener` until `shutdown`.
+pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
+    tracing::info!(addr = %listener.local_addr()?, "metrics at /metrics");
+    axum::serve(listener, router())
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await
+}
+
+/// Binds `args.metrics_addr`, if set.
+pub async fn bind(args: &MetricsArgs) -> std::io::Result<Option<TcpListener>> {
+    match args.metrics_addr {
+        Some(addr) => TcpListener::bind(addr).await.map(Some),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,43 @@
+//! Periodic reconciliation: checks every product's counters against its reservations, logs
+//! and exports any drift (`shop_stock_drift_products`), and refreshes the reservation gauges
+//! (`shop_reservations{state}`).
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::{domain::ReservationState, error::Error, store::Store};
+
+/// Reconciles every `interval` until `shutdown`.
+pub async fn run(store: Store, interval: Duration, shutdown: CancellationToken) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        if let Err(e) = reconcile(&store).await {
+            tracing::warn!(error = %e, "reconciliation failed; retrying on the next tick");
+        }
+    }
+}
+
+/// One pass; returns how many products drift.
+pub async fn reconcile(store: &Store) -> Result<usize, Error> {
+    let counters = store.product_counters().await?;
+    let mut drifting = 0;
+    for product in &counters {
+        if let Some(problem) = product.problem() {
+            drifting += 1;
+            tracing::error!(product_id = %product.product_id, sku = %product.sku, %problem, "stock counters drift");
+        }
+    }
+    metrics::gauge!("shop_stock_drift_products").set(drifting as f64);
+    let by_state = store.reservations_by_state().await?;
+    for state in ReservationState::ALL {
+        let count = by_state.get(&state).copied().unwrap_or(0);
+        metrics::gauge!("shop_reservations", "state" => state.as_str()).set(count as f64);
+    }
+    Ok(drifting)
+}

@@ -1,0 +1,148 @@
+//! One webhook through `shop serve`, seen from the outside: its request id comes back, its
+//! trace (the provider's `traceparent`) is continued by the facade, orders and inventory in
+//! their JSON log lines, and the facade's `/metrics` counts it.
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{TcpListener, TcpStream},
+    process::{Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn request(addr: &str, head: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn a_webhooks_trace_and_request_id_join_up_across_the_services_and_it_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = format!("127.0.0.1:{}", free_port());
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_shop"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SHOP_") {
+            serve.env_remove(key);
+        }
+    }
+    let mut child = serve
+        .arg("serve")
+        .env("SHOP_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info,shop_common=debug")
+        .env("SHOP_WEBHOOK_KEY", "obs-key")
+        .env("SHOP_HTTP_ADDR", &http)
+        .env("SHOP_INVENTORY_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("SHOP_ORDERS_ADDR", format!("127.0.0.1:{}", free_port()))
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let order_id = loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "shop serve printed no demo order"
+        );
+        if let Some(rest) = line.trim().strip_prefix("Pay the demo order ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let body = format!(r#"{{"order_id": "{order_id}", "status": "paid"}}"#);
+    let response = request(
+        &http,
+        &format!(
+            "POST /api/webhooks/payment/ HTTP/1.1\r\nX-Webhook-Key: obs-key\r\nContent-Type: application/json\r\n\
+             X-Request-Id: req-obs-1\r\ntraceparent: 00-{trace_id}-00f067aa0ba902b7-01"
+        ),
+        &body,
+    );
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("x-request-id: req-obs-1"),
+        "{response}"
+    );
+
+    // The log lines of this trace, from each service.
+    let mut seen = (false, false, false);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while seen != (true, true, true) {
+        let line = lines
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("trace not seen in every service: {seen:?}"));
+        let Ok(json) = serde_json_lite(&line) else {
+            continue;
+        };
+        if !json.contains(&format!("\"trace_id\":\"{trace_id}\"")) {
+            continue;
+        }
+        assert!(
+            json.contains("\"request_id\":\"req-obs-1\""),
+            "the request id travels with the trace: {json}"
+        );
+        if json.contains("\"message\":\"webhook recorded\"") {
+            seen.0 = true;
+        }
+        if json.contains("\"rpc\":\"RecordPayment\"") {
+            seen.1 = true;
+        }
+        if json.contains("\"rpc\":\"CommitReservation\"") {
+            seen.2 = true;
+        }
+    }
+
+    let metrics = request(&http, "GET /metrics HTTP/1.1", "");
+    assert!(
+        metrics.contains("shop_webhooks_total{outcome=\"confirmed\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("shop_payments_recorded_total{outcome=\"confirmed\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("shop_grpc_server_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Every stderr line must be one JSON object (SHOP_LOG_FORMAT=json).
+fn serde_json_lite(line: &str) -> Result<String, String> {
+    let line = line.trim();
+    if line.starts_with('{') && line.ends_with('}') {
+        Ok(line.to_owned())
+    } else {
+        Err(format!("not a JSON log line: {line}"))
+    }
+}
