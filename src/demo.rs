@@ -28,6 +28,8 @@ pub struct Demo {
     pub generated_key: Option<String>,
     /// Token and TLS of the gRPC services.
     pub security: GrpcSecurity,
+    /// Whether webhooks must be signed (SHOP_WEBHOOK_SIGNING_SECRETS).
+    pub signed: bool,
 }
 
 impl Demo {
@@ -104,10 +106,16 @@ impl Demo {
                 "\nPay the demo order {id} ({total} minor units {currency}):\n\n  \
                  curl -i -X POST {url} -H 'X-Webhook-Key: {key}' -H 'Content-Type: application/json' \
                  -d '{{\"order_id\": \"{id}\", \"status\": \"paid\"}}'\n\n\
-                 The invoice mail then appears under SHOP_MAIL_DIR (default data/mail/).\n",
+                 The invoice mail then appears under SHOP_MAIL_DIR (default data/mail/).\n{signing}",
                 id = order.id,
                 total = order.total_minor,
                 currency = order.currency,
+                signing = if self.signed {
+                    "Webhooks must also be signed (SHOP_WEBHOOK_SIGNING_SECRETS): add an \
+                     X-Webhook-Signature header, see the README.\n"
+                } else {
+                    ""
+                },
             )),
             None => text.push_str(
                 "\nThe demo order is no longer awaiting payment; create another with \

@@ -188,6 +188,7 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
     if let Some(key) = &generated_key {
         facade.webhook_key = Some(key.clone());
     }
+    let signed = facade.webhook_signing_secrets.is_some();
     let facade = Facade::build(facade)?;
     let worker = Worker::new(&worker, db)?;
     let demo = embedded.then(|| demo::Demo {
@@ -196,6 +197,7 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
         http: facade.local_addr(),
         generated_key,
         security: security.clone(),
+        signed,
     });
 
     let mut components = Components::new(shutdown);

@@ -151,6 +151,37 @@ pub async fn begin_write<C: TransactionTrait<Transaction = DatabaseTransaction>>
     .await
 }
 
+/// An error that may say "a retry of the whole operation may succeed" (a lock conflict).
+pub trait Conflict {
+    /// True for lock conflicts (see [`is_retryable`]).
+    fn is_conflict(&self) -> bool;
+}
+
+/// Runs `op` again while it fails with a lock conflict (SQLite busy, PostgreSQL
+/// serialization failure or deadlock), with jittered exponential backoff.
+pub async fn retrying<T, E, F, Fut>(op: F) -> Result<T, E>
+where
+    E: Conflict,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    backon::Retryable::retry(op, retry_policy())
+        .when(E::is_conflict)
+        .await
+}
+
+/// The gRPC status for a database error: UNAVAILABLE when the database cannot be reached
+/// (the caller retries later), otherwise INTERNAL. Details are logged, never sent.
+pub fn status_for(error: &DbErr) -> tonic::Status {
+    if is_unavailable(error) {
+        tracing::warn!(error = %error, "database unavailable");
+        tonic::Status::unavailable("database unavailable, try again")
+    } else {
+        tracing::error!(error = %error, "database error");
+        tonic::Status::internal("internal error")
+    }
+}
+
 /// The retry policy for transient database conflicts: short exponential backoff with jitter.
 pub fn retry_policy() -> ExponentialBuilder {
     ExponentialBuilder::new()

@@ -9,6 +9,7 @@ pub mod db;
 pub mod grpc;
 pub mod metrics;
 pub mod paging;
+pub mod periodic;
 pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "testing")]

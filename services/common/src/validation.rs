@@ -22,6 +22,24 @@ impl InvalidField {
     }
 }
 
+/// Checks a name shown to people (a customer's, a product's): 1–200 characters, not blank,
+/// no control characters.
+pub fn display_name(field: &str, raw: &str) -> Result<String, InvalidField> {
+    if raw.trim().is_empty() {
+        return Err(InvalidField::new(field, "must not be empty"));
+    }
+    if raw.chars().count() > 200 {
+        return Err(InvalidField::new(field, "must be at most 200 characters"));
+    }
+    if raw.chars().any(char::is_control) {
+        return Err(InvalidField::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(raw.to_owned())
+}
+
 /// Quotes client input for an error message, cut short so that huge inputs stay out of logs.
 pub fn quoted(raw: &str) -> String {
     const MAX: usize = 40;

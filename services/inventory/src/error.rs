@@ -94,6 +94,12 @@ impl Error {
     }
 }
 
+impl shop_common::db::Conflict for Error {
+    fn is_conflict(&self) -> bool {
+        self.is_retryable()
+    }
+}
+
 fn with_reason(code: Code, message: String, reason: &str, mut details: ErrorDetails) -> Status {
     details.set_error_info(reason, reasons::DOMAIN, std::collections::HashMap::new());
     Status::with_error_details(code, message, details)
@@ -161,14 +167,7 @@ impl From<Error> for Status {
                 reasons::STOCK_BELOW_ZERO,
                 ErrorDetails::new(),
             ),
-            Error::Database(e) if shop_common::db::is_unavailable(&e) => {
-                tracing::warn!(error = %e, "database unavailable");
-                Status::unavailable("database unavailable, try again")
-            }
-            Error::Database(e) => {
-                tracing::error!(error = %e, "database error");
-                Status::internal("internal error")
-            }
+            Error::Database(e) => shop_common::db::status_for(&e),
         }
     }
 }

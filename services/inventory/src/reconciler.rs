@@ -10,17 +10,10 @@ use crate::{domain::ReservationState, error::Error, store::Store};
 
 /// Reconciles every `interval` until `shutdown`.
 pub async fn run(store: Store, interval: Duration, shutdown: CancellationToken) {
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            _ = ticker.tick() => {}
-        }
-        if let Err(e) = reconcile(&store).await {
-            tracing::warn!(error = %e, "reconciliation failed; retrying on the next tick");
-        }
-    }
+    shop_common::periodic::every(interval, shutdown, "reconciliation", || async {
+        reconcile(&store).await.map(drop)
+    })
+    .await;
 }
 
 /// One pass; returns how many products drift.

@@ -12,17 +12,10 @@ const BATCH: u64 = 200;
 
 /// Expires due reservations every `interval` until `shutdown`.
 pub async fn run(store: Store, interval: Duration, shutdown: CancellationToken) {
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            _ = ticker.tick() => {}
-        }
-        if let Err(e) = sweep(&store).await {
-            tracing::warn!(error = %e, "reservation sweep failed; retrying on the next tick");
-        }
-    }
+    shop_common::periodic::every(interval, shutdown, "reservation sweep", || async {
+        sweep(&store).await.map(drop)
+    })
+    .await;
 }
 
 /// Expires every reservation that is due now; returns how many.

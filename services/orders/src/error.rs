@@ -63,6 +63,12 @@ impl Error {
     }
 }
 
+impl shop_common::db::Conflict for Error {
+    fn is_conflict(&self) -> bool {
+        self.is_retryable()
+    }
+}
+
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
         let message = error.to_string();
@@ -96,14 +102,7 @@ impl From<Error> for Status {
                 tracing::error!(?status, "unexpected answer from inventory");
                 Status::internal("internal error")
             }
-            Error::Database(e) if shop_common::db::is_unavailable(&e) => {
-                tracing::warn!(error = %e, "database unavailable");
-                Status::unavailable("database unavailable, try again")
-            }
-            Error::Database(e) => {
-                tracing::error!(error = %e, "database error");
-                Status::internal("internal error")
-            }
+            Error::Database(e) => shop_common::db::status_for(&e),
         }
     }
 }

@@ -11,22 +11,10 @@ const BATCH: u64 = 200;
 
 /// Cancels overdue orders every `interval` until `shutdown`.
 pub async fn run(app: OrdersApp, interval: Duration, shutdown: CancellationToken) {
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            _ = ticker.tick() => {}
-        }
-        loop {
-            match app.expire_overdue(BATCH).await {
-                Ok(n) if (n as u64) == BATCH => continue,
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "order expiry sweep failed; retrying on the next tick");
-                    break;
-                }
-            }
-        }
-    }
+    shop_common::periodic::every(interval, shutdown, "order expiry sweep", || async {
+        // Whole batches mean there may be more overdue orders: go on at once.
+        while app.expire_overdue(BATCH).await? as u64 == BATCH {}
+        Ok::<_, crate::error::Error>(())
+    })
+    .await;
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::ids::ProductId;
-use shop_common::validation::{InvalidField, quoted};
+use shop_common::validation::{InvalidField, display_name, quoted};
 
 /// The largest stock level or adjustment we accept (10^9 units): far beyond any real
 /// warehouse, and within the wire's 32-bit counters.
@@ -48,20 +48,7 @@ pub struct ProductName(String);
 impl ProductName {
     /// Parses the `name` field.
     pub fn parse(raw: &str) -> Result<Self, InvalidField> {
-        let field = "name";
-        if raw.trim().is_empty() {
-            return Err(InvalidField::new(field, "must not be empty"));
-        }
-        if raw.chars().count() > 200 {
-            return Err(InvalidField::new(field, "must be at most 200 characters"));
-        }
-        if raw.chars().any(char::is_control) {
-            return Err(InvalidField::new(
-                field,
-                "must not contain control characters",
-            ));
-        }
-        Ok(Self(raw.to_owned()))
+        display_name("name", raw).map(Self)
     }
 
     /// The name.

@@ -9,7 +9,6 @@ mod reservations;
 
 use std::future::Future;
 
-use backon::Retryable;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
 
 use crate::error::Error;
@@ -28,16 +27,13 @@ impl Store {
         Self { db, backend }
     }
 
-    /// Runs `op` again while it fails with a lock conflict (SQLite busy, PostgreSQL
-    /// serialization failure or deadlock), with jittered exponential backoff.
+    /// Runs `op` again while it fails with a lock conflict (see `shop_common::db::retrying`).
     async fn retrying<T, F, Fut>(&self, op: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        op.retry(shop_common::db::retry_policy())
-            .when(Error::is_retryable)
-            .await
+        shop_common::db::retrying(op).await
     }
 
     async fn begin_write(&self) -> Result<DatabaseTransaction, Error> {

@@ -1,6 +1,6 @@
 //! Who an order is for.
 
-use shop_common::validation::{InvalidField, quoted};
+use shop_common::validation::{InvalidField, display_name, quoted};
 
 /// A syntactically valid e-mail address (RFC 5322 addr-spec, checked by `email_address`),
 /// at most 254 characters.
@@ -37,19 +37,7 @@ pub struct CustomerName(String);
 impl CustomerName {
     /// Parses `field` (e.g. `customer_name`, `items[0].name`).
     pub fn parse(field: &str, raw: &str) -> Result<Self, InvalidField> {
-        if raw.trim().is_empty() {
-            return Err(InvalidField::new(field, "must not be empty"));
-        }
-        if raw.chars().count() > 200 {
-            return Err(InvalidField::new(field, "must be at most 200 characters"));
-        }
-        if raw.chars().any(char::is_control) {
-            return Err(InvalidField::new(
-                field,
-                "must not contain control characters",
-            ));
-        }
-        Ok(Self(raw.to_owned()))
+        display_name(field, raw).map(Self)
     }
 
     /// The name.

@@ -10,7 +10,6 @@ mod payments;
 
 use std::future::Future;
 
-use backon::Retryable;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
 
 pub use orders::{Applied, InsertOutcome};
@@ -32,15 +31,13 @@ impl Store {
         Self { db, backend }
     }
 
-    /// Runs `op` again while it fails with a lock conflict, with jittered backoff.
+    /// Runs `op` again while it fails with a lock conflict (see `shop_common::db::retrying`).
     async fn retrying<T, F, Fut>(&self, op: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        op.retry(shop_common::db::retry_policy())
-            .when(Error::is_retryable)
-            .await
+        shop_common::db::retrying(op).await
     }
 
     async fn begin_write(&self) -> Result<DatabaseTransaction, Error> {

@@ -7,6 +7,7 @@
 //! done once it is marked sent.
 
 mod invoice;
+mod render;
 
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ pub struct Worker {
     poll_interval: Duration,
     lease: Duration,
     concurrency: usize,
+    renderer: render::Renderer,
 }
 
 impl Worker {
@@ -55,6 +57,7 @@ impl Worker {
             poll_interval: config.poll_interval,
             lease: config.lease,
             concurrency: usize::from(config.concurrency),
+            renderer: render::Renderer::start(),
         })
     }
 
@@ -165,22 +168,13 @@ impl Worker {
             .await
             .map_err(|e| Failure::Retryable(e.to_string()))?;
         let invoice = invoice_for(&order, job.queued_at);
-        // Rendering the PDF is CPU only (font subsetting, deflate: about a millisecond); on
-        // a runtime thread it would hold up every request queued behind it on that thread.
-        let from = self.from.clone();
-        let message = match tokio::task::spawn_blocking(move || {
-            // EXPERIMENT
-            if std::env::var_os("SHOP_EXP_NICE").is_some() {
-                unsafe { libc_setpriority(0, 0, 10) };
-            }
-            shop_invoice::compose(&invoice, &from)
-        })
-        .await
-        {
-            Ok(composed) => composed.map_err(|e| Failure::Permanent(e.to_string()))?,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => return Err(Failure::Retryable(format!("invoice not rendered: {e}"))),
-        };
+        // On a thread of its own at a lower priority: see `render`.
+        let message = self
+            .renderer
+            .compose(invoice, self.from.clone())
+            .await
+            .map_err(|e| Failure::Retryable(e.to_string()))?
+            .map_err(|e| Failure::Permanent(e.to_string()))?;
         self.mailer
             .send(&message)
             .await
@@ -198,9 +192,4 @@ enum Failure {
     /// misconfiguration, and an operator can fix it).
     #[error("{0}")]
     Retryable(String),
-}
-
-unsafe extern "C" {
-    #[link_name = "setpriority"]
-    fn libc_setpriority(which: i32, who: u32, prio: i32) -> i32;
 }
