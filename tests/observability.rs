@@ -2,46 +2,22 @@
 //! trace (the provider's `traceparent`) is continued by the facade, orders and inventory in
 //! their JSON log lines, and the facade's `/metrics` counts it.
 
+mod support;
+
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::{TcpListener, TcpStream},
-    process::{Command, Stdio},
+    io::{BufRead, BufReader},
+    process::Stdio,
     sync::mpsc,
     time::{Duration, Instant},
 };
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn request(addr: &str, head: &str, body: &str) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-}
+use support::{free_port, request, shop};
 
 #[test]
 fn a_webhooks_trace_and_request_id_join_up_across_the_services_and_it_is_counted() {
     let dir = tempfile::tempdir().unwrap();
     let http = format!("127.0.0.1:{}", free_port());
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_shop"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SHOP_") {
-            serve.env_remove(key);
-        }
-    }
-    let mut child = serve
+    let mut child = shop()
         .arg("serve")
         .env("SHOP_LOG_FORMAT", "json")
         .env("RUST_LOG", "info,shop_common=debug")

@@ -170,6 +170,10 @@ pub struct CompareArgs {
     /// Seconds of each shared reference run.
     #[arg(long, env = "SHOP_BENCH_SHARED_SECONDS", default_value_t = 20)]
     pub shared_seconds: u64,
+    /// Another `shop` binary (e.g. built before a change), also run each round and reported
+    /// beside `--shop-bin` (not judged).
+    #[arg(long, env = "SHOP_BENCH_VERSUS")]
+    pub versus: Option<PathBuf>,
     /// Also run the split processes on PostgreSQL each round (reported, not judged).
     #[arg(long, env = "SHOP_BENCH_WITH_SPLIT")]
     pub with_split: bool,

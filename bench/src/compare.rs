@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::{
     baseline::{self, BaselineReport, SharedReport},
-    cli::{CompareArgs, Mode, Workload},
+    cli::{Common, CompareArgs, Mode, Workload},
     database,
     report::{RunReport, median},
     run,
@@ -27,6 +27,8 @@ pub struct Round {
     pub baseline: BaselineReport,
     /// `shop serve` on PostgreSQL.
     pub service: RunReport,
+    /// `shop serve` of the `--versus` binary on PostgreSQL.
+    pub versus: Option<RunReport>,
     /// The split processes on PostgreSQL, with `--with-split`.
     pub split: Option<RunReport>,
     /// The shared reference, unless skipped.
@@ -69,8 +71,26 @@ pub struct CompareReport {
     pub throughput_ratio: f64,
     /// Service p99 / baseline p99 (of the medians).
     pub p99_ratio: f64,
+    /// The `--versus` binary, if any: median throughput, p99 (ms) and serve peak RSS (MiB),
+    /// and its throughput and p99 over the baseline's.
+    pub versus: Option<VersusMedians>,
     /// The targets.
     pub targets: Vec<Target>,
+}
+
+/// Medians of the `--versus` binary's runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersusMedians {
+    /// Webhooks/s.
+    pub throughput: f64,
+    /// p99, ms.
+    pub p99_ms: f64,
+    /// `shop serve` peak RSS under load, MiB.
+    pub serve_rss_mib: f64,
+    /// Throughput / baseline throughput.
+    pub throughput_ratio: f64,
+    /// p99 / baseline p99.
+    pub p99_ratio: f64,
 }
 
 /// Runs `args.runs` rounds, alternating which goes first so that drift (autovacuum,
@@ -85,40 +105,34 @@ pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
         .then(|| Path::new(&args.shared_sql_limit))
         .filter(|p| p.is_file());
     let common = &args.common;
+    let versus_common = args.versus.as_ref().map(|bin| Common {
+        shop_bin: bin.clone(),
+        ..common.clone()
+    });
     let mut rounds = Vec::new();
     for round in 1..=args.runs.max(1) {
         eprintln!("round {round}/{}", args.runs);
-        let run_baseline = || async {
-            database::checkpoint(&common.postgres_url).await?;
-            let report = baseline::run(workload, common, args.pgbench_threads).await?;
-            eprintln!(
-                "  baseline: {:.0}/s, p99 {:.2} ms",
-                report.throughput, report.latency_ms.p99
-            );
-            anyhow::Ok(report)
-        };
-        let run_service = |mode| async move {
-            database::checkpoint(&common.postgres_url).await?;
-            let report = run::run(mode, workload, common, &args.tuning).await?;
-            eprintln!(
-                "  {}: {:.0}/s, p99 {:.2} ms, {} errors, {:.1} MiB",
-                report.mode,
-                report.throughput,
-                report.latency_ms.p99,
-                report.errors,
-                report.peak_rss_mib_load()
-            );
-            anyhow::Ok(report)
-        };
-        let (baseline, service) = if round % 2 == 1 {
-            let b = run_baseline().await?;
-            (b, run_service(Mode::ServePg).await?)
-        } else {
-            let s = run_service(Mode::ServePg).await?;
-            (run_baseline().await?, s)
-        };
+        let (mut baseline, mut service, mut versus) = (None, None, None);
+        // Rotate which goes first, so that drift favours none of them.
+        let steps = if versus_common.is_some() { 3 } else { 2 };
+        for step in 0..steps {
+            match (step + round) % steps {
+                0 => baseline = Some(measure_baseline(args, workload).await?),
+                1 => service = Some(measure_service(Mode::ServePg, workload, common, args).await?),
+                _ => {
+                    let other = versus_common
+                        .as_ref()
+                        .expect("three steps only with --versus");
+                    versus = Some(measure_service(Mode::ServePg, workload, other, args).await?);
+                }
+            }
+        }
+        let (baseline, service) = (
+            baseline.expect("measured above"),
+            service.expect("measured above"),
+        );
         let split = match args.with_split {
-            true => Some(run_service(Mode::SplitPg).await?),
+            true => Some(measure_service(Mode::SplitPg, workload, common, args).await?),
             false => None,
         };
         let shared = match shared_script {
@@ -136,6 +150,7 @@ pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
         rounds.push(Round {
             baseline,
             service,
+            versus,
             split,
             shared,
         });
@@ -153,6 +168,17 @@ pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
         .iter()
         .map(|r| r.service.errors + r.service.unconfirmed)
         .sum();
+    let versus = rounds.iter().all(|r| r.versus.is_some()).then(|| {
+        let v = |f: &dyn Fn(&RunReport) -> f64| med(&|r| f(r.versus.as_ref().expect("checked")));
+        let (throughput, p99_ms) = (v(&|r| r.throughput), v(&|r| r.latency_ms.p99));
+        VersusMedians {
+            throughput,
+            p99_ms,
+            serve_rss_mib: v(&|r| r.peak_rss_mib_load()),
+            throughput_ratio: throughput / baseline_throughput,
+            p99_ratio: p99_ms / baseline_p99_ms,
+        }
+    });
     let targets = vec![
         Target {
             name: "throughput / baseline throughput, at least",
@@ -190,8 +216,42 @@ pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
         serve_rss_mib,
         throughput_ratio,
         p99_ratio,
+        versus,
         targets,
     })
+}
+
+async fn measure_baseline(
+    args: &CompareArgs,
+    workload: Workload,
+) -> anyhow::Result<BaselineReport> {
+    database::checkpoint(&args.common.postgres_url).await?;
+    let report = baseline::run(workload, &args.common, args.pgbench_threads).await?;
+    eprintln!(
+        "  baseline: {:.0}/s, p99 {:.2} ms",
+        report.throughput, report.latency_ms.p99
+    );
+    Ok(report)
+}
+
+async fn measure_service(
+    mode: Mode,
+    workload: Workload,
+    common: &Common,
+    args: &CompareArgs,
+) -> anyhow::Result<RunReport> {
+    database::checkpoint(&common.postgres_url).await?;
+    let report = run::run(mode, workload, common, &args.tuning).await?;
+    eprintln!(
+        "  {} ({}): {:.0}/s, p99 {:.2} ms, {} errors, {:.1} MiB",
+        report.mode,
+        common.shop_bin.display(),
+        report.throughput,
+        report.latency_ms.p99,
+        report.errors,
+        report.peak_rss_mib_load()
+    );
+    Ok(report)
 }
 
 impl CompareReport {
@@ -231,6 +291,16 @@ impl CompareReport {
                 r.service.peak_rss_mib_load(),
                 shared
             );
+            if let Some(v) = &r.versus {
+                println!(
+                    "      versus: {:.1}/s, p99 {:.2} ms, ratios {:.2} {:.2}, {:.1} MiB",
+                    v.throughput,
+                    v.latency_ms.p99,
+                    v.throughput / r.baseline.throughput,
+                    v.latency_ms.p99 / r.baseline.latency_ms.p99,
+                    v.peak_rss_mib_load()
+                );
+            }
             if let Some(split) = &r.split {
                 println!(
                     "      split-pg: {:.1}/s, p99 {:.2} ms, {:.1} MiB in {} processes",
@@ -252,6 +322,12 @@ impl CompareReport {
             self.p99_ratio,
             self.serve_rss_mib
         );
+        if let Some(v) = &self.versus {
+            println!(
+                "versus (median): {:.1}/s, p99 {:.2} ms, ratios {:.2} {:.2}, {:.1} MiB",
+                v.throughput, v.p99_ms, v.throughput_ratio, v.p99_ratio, v.serve_rss_mib
+            );
+        }
         for t in &self.targets {
             let verdict = if t.met { "met" } else { "NOT MET" };
             println!(

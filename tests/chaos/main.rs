@@ -8,6 +8,7 @@
 
 mod cluster;
 mod invariants;
+mod monkey;
 mod outage;
 mod provider;
 mod proxy;

@@ -6,6 +6,7 @@
 
 mod check;
 mod ids;
+mod lines;
 mod product;
 #[cfg(test)]
 mod proptests;
@@ -13,11 +14,9 @@ mod reservation;
 
 pub use check::ProductCounters;
 pub use ids::{ProductId, ReservationId};
+pub use lines::{MAX_LINES, MAX_QUANTITY, Quantity, ReservationLine, ReservationLines};
 pub use product::{
     MAX_UNITS, NewProduct, Product, ProductName, Sku, StockAdjustment, StockDelta, StockLevel,
 };
-pub use reservation::{
-    Decision, MAX_LINES, MAX_QUANTITY, Quantity, Refusal, Reservation, ReservationLine,
-    ReservationLines, ReservationState, Transition, decide,
-};
+pub use reservation::{Decision, Refusal, Reservation, ReservationState, Transition, decide};
 pub use shop_common::validation::InvalidField;

@@ -5,6 +5,7 @@ mod customer;
 mod ids;
 mod invoice;
 mod money;
+mod new_order;
 mod order;
 mod payment;
 #[cfg(test)]
@@ -14,9 +15,9 @@ pub use customer::{CustomerName, Email};
 pub use ids::{OrderId, ProductId};
 pub use invoice::{AfterFailure, InvoiceJob, InvoiceJobState, RetryPolicy};
 pub use money::{Currency, MAX_UNIT_PRICE_MINOR};
-pub use order::{
-    ItemForm, MAX_ITEMS, MAX_QUANTITY, NewOrder, NewOrderItem, Order, OrderEvent, OrderForm,
-    OrderItem, OrderStatus, Step, sources, transition,
+pub use new_order::{
+    ItemForm, MAX_ITEMS, MAX_QUANTITY, NewOrder, NewOrderItem, Order, OrderForm, OrderItem,
 };
+pub use order::{OrderEvent, OrderStatus, Step, sources, transition};
 pub use payment::{PaymentEvent, PaymentOutcome, PaymentStatus};
 pub use shop_common::validation::InvalidField;

@@ -7,13 +7,15 @@ mod invoices;
 mod orders;
 mod outbox;
 mod payments;
+mod transitions;
 
 use std::future::Future;
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
 
-pub use orders::{Applied, InsertOutcome};
+pub use orders::InsertOutcome;
 pub use outbox::{ClaimedJob, OutboxStats};
+pub use transitions::Applied;
 
 use crate::error::Error;
 

@@ -1,0 +1,271 @@
+//! New orders as clients send them, parsed into valid ones; and orders as stored.
+
+use chrono::{DateTime, Utc};
+use shop_common::validation::InvalidField;
+use uuid::Uuid;
+
+use super::{
+    customer::{CustomerName, Email},
+    ids::{OrderId, ProductId},
+    money::{Currency, MAX_UNIT_PRICE_MINOR},
+    order::OrderStatus,
+};
+
+/// The most items one order may have.
+pub const MAX_ITEMS: usize = 100;
+/// The largest quantity of one item.
+pub const MAX_QUANTITY: i32 = 1_000_000;
+
+/// An order as a client sent it, before parsing.
+#[derive(Debug, Clone, Default)]
+pub struct OrderForm {
+    /// `customer_email`.
+    pub customer_email: String,
+    /// `customer_name`.
+    pub customer_name: String,
+    /// `currency`.
+    pub currency: String,
+    /// `items`.
+    pub items: Vec<ItemForm>,
+}
+
+/// One item as a client sent it.
+#[derive(Debug, Clone, Default)]
+pub struct ItemForm {
+    /// `product_id`.
+    pub product_id: String,
+    /// `name`.
+    pub name: String,
+    /// `quantity`.
+    pub quantity: i32,
+    /// `unit_price_minor`.
+    pub unit_price_minor: i64,
+}
+
+/// One valid item of a new order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrderItem {
+    /// The inventory product.
+    pub product_id: ProductId,
+    /// Its name as sold.
+    pub name: CustomerName,
+    /// Units, 1 to [`MAX_QUANTITY`].
+    pub quantity: i32,
+    /// Price of one unit in minor units, 0 to [`MAX_UNIT_PRICE_MINOR`].
+    pub unit_price_minor: i64,
+}
+
+/// A valid new order: at least one item, and a total that fits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    /// Where the invoice goes.
+    pub customer_email: Email,
+    /// Who it is for.
+    pub customer_name: CustomerName,
+    /// Currency of every price.
+    pub currency: Currency,
+    /// The items, in the client's order.
+    pub items: Vec<NewOrderItem>,
+    /// Sum of quantity × unit price.
+    pub total_minor: i64,
+}
+
+impl NewOrder {
+    /// Parses a client's order; the first bad field is named in the error.
+    pub fn parse(form: &OrderForm) -> Result<Self, InvalidField> {
+        let customer_email = Email::parse(&form.customer_email)?;
+        let customer_name = CustomerName::parse("customer_name", &form.customer_name)?;
+        let currency = Currency::parse(&form.currency)?;
+        if form.items.is_empty() {
+            return Err(InvalidField::new("items", "must have at least one item"));
+        }
+        if form.items.len() > MAX_ITEMS {
+            return Err(InvalidField::new(
+                "items",
+                format!("must have at most {MAX_ITEMS} items"),
+            ));
+        }
+        let mut items = Vec::with_capacity(form.items.len());
+        let mut total_minor: i64 = 0;
+        for (i, item) in form.items.iter().enumerate() {
+            let product_id = ProductId::parse(&format!("items[{i}].product_id"), &item.product_id)?;
+            let name = CustomerName::parse(&format!("items[{i}].name"), &item.name)?;
+            if !(1..=MAX_QUANTITY).contains(&item.quantity) {
+                return Err(InvalidField::new(
+                    format!("items[{i}].quantity"),
+                    format!(
+                        "must be between 1 and {MAX_QUANTITY}, got {}",
+                        item.quantity
+                    ),
+                ));
+            }
+            if !(0..=MAX_UNIT_PRICE_MINOR).contains(&item.unit_price_minor) {
+                return Err(InvalidField::new(
+                    format!("items[{i}].unit_price_minor"),
+                    format!(
+                        "must be between 0 and {MAX_UNIT_PRICE_MINOR}, got {}",
+                        item.unit_price_minor
+                    ),
+                ));
+            }
+            total_minor = i64::from(item.quantity)
+                .checked_mul(item.unit_price_minor)
+                .and_then(|line| total_minor.checked_add(line))
+                .ok_or_else(|| InvalidField::new("items", "the order total is too large"))?;
+            items.push(NewOrderItem {
+                product_id,
+                name,
+                quantity: item.quantity,
+                unit_price_minor: item.unit_price_minor,
+            });
+        }
+        Ok(Self {
+            customer_email,
+            customer_name,
+            currency,
+            items,
+            total_minor,
+        })
+    }
+}
+
+/// One stored line of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderItem {
+    /// The inventory product.
+    pub product_id: ProductId,
+    /// Its name as sold.
+    pub name: String,
+    /// Units.
+    pub quantity: i32,
+    /// Price of one unit in minor units.
+    pub unit_price_minor: i64,
+}
+
+impl OrderItem {
+    /// quantity × unit price.
+    pub fn line_total_minor(&self) -> i64 {
+        i64::from(self.quantity) * self.unit_price_minor
+    }
+}
+
+/// An order as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// Its id.
+    pub id: OrderId,
+    /// Where it is in its life.
+    pub status: OrderStatus,
+    /// Where the invoice goes.
+    pub customer_email: String,
+    /// Who it is for.
+    pub customer_name: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Its lines, in the client's order.
+    pub items: Vec<OrderItem>,
+    /// Sum of the line totals.
+    pub total_minor: i64,
+    /// The inventory reservation holding (or that held) its stock.
+    pub reservation_id: Uuid,
+    /// Still awaiting payment at this time, it is cancelled.
+    pub payment_deadline: DateTime<Utc>,
+    /// Why it was cancelled (empty otherwise).
+    pub cancel_reason: String,
+    /// A payment arrived that could not be honoured; the money must be refunded.
+    pub refund_required: bool,
+    /// The client's CreateOrder idempotency key, if any.
+    pub request_id: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Order {
+    /// True when the order has the same contents as `new` (a retried CreateOrder).
+    pub fn matches(&self, new: &NewOrder) -> bool {
+        self.customer_email == new.customer_email.as_str()
+            && self.customer_name == new.customer_name.as_str()
+            && self.currency == new.currency.as_str()
+            && self.items.len() == new.items.len()
+            && self.items.iter().zip(&new.items).all(|(a, b)| {
+                a.product_id == b.product_id
+                    && a.name == b.name.as_str()
+                    && a.quantity == b.quantity
+                    && a.unit_price_minor == b.unit_price_minor
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> OrderForm {
+        OrderForm {
+            customer_email: "ada@example.com".into(),
+            customer_name: "Ada".into(),
+            currency: "eur".into(),
+            items: vec![
+                ItemForm {
+                    product_id: "00000000-0000-7000-8000-00000000000a".into(),
+                    name: "Mug".into(),
+                    quantity: 2,
+                    unit_price_minor: 1250,
+                },
+                ItemForm {
+                    product_id: "00000000-0000-7000-8000-00000000000b".into(),
+                    name: "Tea".into(),
+                    quantity: 1,
+                    unit_price_minor: 499,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_valid_order_parses_with_its_total() {
+        let order = NewOrder::parse(&form()).unwrap();
+        assert_eq!(order.total_minor, 2 * 1250 + 499);
+        assert_eq!(order.currency.as_str(), "EUR");
+        assert_eq!(order.items.len(), 2);
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        type Breaker = Box<dyn Fn(&mut OrderForm)>;
+        let cases: Vec<(&str, Breaker)> = vec![
+            (
+                "customer_email",
+                Box::new(|f| f.customer_email = "nope".into()),
+            ),
+            ("customer_name", Box::new(|f| f.customer_name = "".into())),
+            ("currency", Box::new(|f| f.currency = "EURO".into())),
+            ("items", Box::new(|f| f.items.clear())),
+            (
+                "items[1].product_id",
+                Box::new(|f| f.items[1].product_id = "x".into()),
+            ),
+            ("items[0].name", Box::new(|f| f.items[0].name = " ".into())),
+            ("items[1].quantity", Box::new(|f| f.items[1].quantity = 0)),
+            ("items[0].quantity", Box::new(|f| f.items[0].quantity = -2)),
+            (
+                "items[1].unit_price_minor",
+                Box::new(|f| f.items[1].unit_price_minor = -1),
+            ),
+        ];
+        for (field, break_it) in cases {
+            let mut f = form();
+            break_it(&mut f);
+            assert_eq!(NewOrder::parse(&f).unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn a_free_item_is_allowed() {
+        let mut f = form();
+        f.items[1].unit_price_minor = 0;
+        assert_eq!(NewOrder::parse(&f).unwrap().total_minor, 2500);
+    }
+}

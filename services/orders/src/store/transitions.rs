@@ -1,0 +1,233 @@
+//! Status changes: every one goes through the state machine while the order's row is locked
+//! (`FOR UPDATE` on PostgreSQL, an `IMMEDIATE` transaction on SQLite), and the update itself
+//! is a compare-and-set on the status it read.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    sea_query::{Expr, SimpleExpr},
+};
+use uuid::Uuid;
+
+use super::{
+    Store,
+    entity::{invoice_job, order},
+    orders::with_items,
+    payments::insert_event,
+};
+use crate::{
+    domain::{
+        InvoiceJobState, Order, OrderEvent, OrderId, OrderStatus, PaymentOutcome, PaymentStatus,
+        Step, transition,
+    },
+    error::Error,
+};
+
+/// What applying an event did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The order moved; here it is after the change.
+    Moved(Order),
+    /// Nothing changed (a repeat, or the event does not apply).
+    Unchanged(Order),
+    /// The state machine refuses the event in the order's status.
+    Refused(Order),
+}
+
+impl Store {
+    /// Applies [`OrderEvent::StockCommitted`]: confirms the order (its stock held by
+    /// `reservation_id` is committed) and queues its invoice, in one transaction with the
+    /// payment event. A repeat records a DUPLICATE event and changes nothing.
+    pub async fn confirm_paid(
+        &self,
+        id: OrderId,
+        reservation_id: Uuid,
+        detail: &str,
+    ) -> Result<Applied, Error> {
+        self.retrying(|| async {
+            let txn = self.begin_write().await?;
+            let (mut order, step) = lock_for(&txn, id, OrderEvent::StockCommitted).await?;
+            let now = shop_common::db::now();
+            let applied = match step {
+                Step::To(next) => {
+                    let changes = vec![
+                        (order::Column::ReservationId, Expr::value(reservation_id)),
+                        (order::Column::RefundRequired, Expr::value(false)),
+                    ];
+                    set_status(&txn, &order, next, changes, now).await?;
+                    enqueue_invoice(&txn, id, now).await?;
+                    insert_event(
+                        &txn,
+                        id.as_uuid(),
+                        PaymentStatus::Paid,
+                        PaymentOutcome::Confirmed,
+                        detail,
+                        now,
+                    )
+                    .await?;
+                    order.status = next;
+                    order.reservation_id = reservation_id;
+                    order.refund_required = false;
+                    order.updated_at = now;
+                    Applied::Moved(order)
+                }
+                Step::Stay => {
+                    insert_event(
+                        &txn,
+                        id.as_uuid(),
+                        PaymentStatus::Paid,
+                        PaymentOutcome::Duplicate,
+                        detail,
+                        now,
+                    )
+                    .await?;
+                    Applied::Unchanged(order)
+                }
+                Step::Refuse => return Ok(Applied::Refused(order)),
+            };
+            txn.commit().await?;
+            Ok(applied)
+        })
+        .await
+    }
+
+    /// Applies [`OrderEvent::Cancel`] or [`OrderEvent::DeadlinePassed`], keeping `reason`.
+    /// Call it after the reservation was released.
+    pub async fn cancel(
+        &self,
+        id: OrderId,
+        event: OrderEvent,
+        reason: &str,
+    ) -> Result<Applied, Error> {
+        self.retrying(|| async {
+            let txn = self.begin_write().await?;
+            let (mut order, step) = lock_for(&txn, id, event).await?;
+            let Step::To(next) = step else {
+                return Ok(match step {
+                    Step::Refuse => Applied::Refused(order),
+                    _ => Applied::Unchanged(order),
+                });
+            };
+            let now = shop_common::db::now();
+            let changes = vec![(order::Column::CancelReason, Expr::value(reason))];
+            set_status(&txn, &order, next, changes, now).await?;
+            txn.commit().await?;
+            order.status = next;
+            order.cancel_reason = reason.to_owned();
+            order.updated_at = now;
+            Ok(Applied::Moved(order))
+        })
+        .await
+    }
+
+    /// Applies [`OrderEvent::PaidWithoutStock`]: the order is (or stays) cancelled and is
+    /// flagged as needing a refund, with a REFUND_REQUIRED payment event, in one transaction.
+    pub async fn flag_refund(&self, id: OrderId, detail: &str) -> Result<Applied, Error> {
+        self.retrying(|| async {
+            let txn = self.begin_write().await?;
+            let (mut order, step) = lock_for(&txn, id, OrderEvent::PaidWithoutStock).await?;
+            let Step::To(next) = step else {
+                return Ok(match step {
+                    Step::Refuse => Applied::Refused(order),
+                    _ => Applied::Unchanged(order),
+                });
+            };
+            let now = shop_common::db::now();
+            let reason = if order.cancel_reason.is_empty() {
+                "paid after its reservation lapsed, and the stock was gone".to_owned()
+            } else {
+                order.cancel_reason.clone()
+            };
+            let changes = vec![
+                (order::Column::RefundRequired, Expr::value(true)),
+                (order::Column::CancelReason, Expr::value(reason.clone())),
+            ];
+            set_status(&txn, &order, next, changes, now).await?;
+            insert_event(
+                &txn,
+                id.as_uuid(),
+                PaymentStatus::Paid,
+                PaymentOutcome::RefundRequired,
+                detail,
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            order.status = next;
+            order.refund_required = true;
+            order.cancel_reason = reason;
+            order.updated_at = now;
+            Ok(Applied::Moved(order))
+        })
+        .await
+    }
+}
+
+/// Loads and locks an order, and asks the state machine what `event` does to it.
+async fn lock_for(
+    txn: &DatabaseTransaction,
+    id: OrderId,
+    event: OrderEvent,
+) -> Result<(Order, Step), Error> {
+    let row = order::Entity::find_by_id(id.as_uuid())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(Error::OrderNotFound(id))?;
+    let order = with_items(txn, vec![row]).await?.remove(0);
+    let step = transition(order.status, event);
+    Ok((order, step))
+}
+
+/// Compare-and-set of the status (plus `changes`): fails unless the order is still in the
+/// status it was read in.
+async fn set_status(
+    txn: &DatabaseTransaction,
+    order: &Order,
+    next: OrderStatus,
+    changes: Vec<(order::Column, SimpleExpr)>,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let mut update = order::Entity::update_many()
+        .col_expr(order::Column::Status, Expr::value(next.as_str()))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now));
+    for (column, value) in changes {
+        update = update.col_expr(column, value);
+    }
+    let result = update
+        .filter(order::Column::Id.eq(order.id.as_uuid()))
+        .filter(order::Column::Status.eq(order.status.as_str()))
+        .exec(txn)
+        .await?;
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(DbErr::RecordNotUpdated.into())
+    }
+}
+
+/// Queues the order's invoice (at most one job per order).
+async fn enqueue_invoice(
+    txn: &DatabaseTransaction,
+    id: OrderId,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let job = invoice_job::ActiveModel {
+        order_id: Set(id.as_uuid()),
+        state: Set(InvoiceJobState::Pending.as_str().to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        last_error: Set(None),
+        message_id: Set(shop_invoice::message_id(id.as_uuid())),
+        sent_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    invoice_job::Entity::insert(job)
+        .on_conflict_do_nothing()
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}

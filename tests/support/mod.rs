@@ -1,0 +1,55 @@
+//! What the black-box tests of the `shop` binary share: running it with a clean
+//! environment, free ports, and plain HTTP without a client library.
+
+#![allow(dead_code)]
+
+use std::{
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    process::Command,
+};
+
+/// `shop` with no inherited `SHOP_*` variables and quiet logs.
+pub fn shop() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shop"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SHOP_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+/// A port nothing listens on (yet).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A raw HTTP/1.1 request (`head` is the request line plus any headers); the whole answer.
+pub fn request(addr: &str, head: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// Kills a child process when dropped (a failing test leaves nothing running).
+pub struct KillOnDrop<'a>(pub &'a mut std::process::Child);
+
+impl Drop for KillOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
