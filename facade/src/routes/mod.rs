@@ -70,6 +70,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 #[cfg(test)]
+mod captured_logs;
+#[cfg(test)]
 mod signing_tests;
 #[cfg(test)]
 mod tests;

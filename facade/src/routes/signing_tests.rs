@@ -15,7 +15,8 @@ use sha2::Sha256;
 use tower::ServiceExt;
 
 use super::{
-    tests::{CapturedLogs, KEY, ORDER, closed_port_url, webhook},
+    captured_logs::CapturedLogs,
+    tests::{KEY, ORDER, closed_port_url, webhook},
     *,
 };
 

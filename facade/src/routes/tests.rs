@@ -12,7 +12,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use super::*;
+use super::{captured_logs::CapturedLogs, *};
 
 pub(super) const KEY: &str = "current-key";
 const OLD_KEY: &str = "previous-key";
@@ -238,46 +238,6 @@ async fn the_openapi_document_describes_the_contract() {
     let schema = &doc["components"]["schemas"]["PaymentWebhookRequest"];
     assert_eq!(schema["properties"]["order_id"]["format"], "uuid");
     assert_eq!(schema["required"], json!(["order_id", "status"]));
-}
-
-/// Collects everything logged while it is the default subscriber.
-#[derive(Clone, Default)]
-pub(super) struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl CapturedLogs {
-    /// Captures every level on this thread until the guard drops.
-    pub(super) fn start(&self) -> tracing::subscriber::DefaultGuard {
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(self.clone())
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-
-    /// Everything captured so far.
-    pub(super) fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-impl std::io::Write for CapturedLogs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl tracing_subscriber::fmt::MakeWriter<'_> for CapturedLogs {
-    type Writer = Self;
-
-    fn make_writer(&self) -> Self {
-        self.clone()
-    }
 }
 
 #[tokio::test]
