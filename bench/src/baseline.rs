@@ -55,12 +55,19 @@ impl BaselineReport {
     }
 }
 
-/// Runs our baseline once on a fresh database.
+/// Runs our baseline once on a fresh database: `script` instead of `sql/confirm.sql` if
+/// given (e.g. `sql/confirm_before.sql`).
 pub async fn run(
     workload: Workload,
     common: &Common,
     threads: usize,
+    script: Option<&Path>,
 ) -> anyhow::Result<BaselineReport> {
+    let confirm = match script {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?,
+        None => CONFIRM_SQL.to_owned(),
+    };
     let clients = workload.concurrency.max(1);
     let per_client = (workload.orders / clients).max(1);
     let orders = per_client * clients;
@@ -71,7 +78,7 @@ pub async fn run(
     let measured = async {
         launch::migrate(&common.shop_bin, &db.url, dir.path()).await?;
         std::fs::write(dir.path().join("seed.sql"), SEED_SQL)?;
-        std::fs::write(dir.path().join("confirm.sql"), CONFIRM_SQL)?;
+        std::fs::write(dir.path().join("confirm.sql"), &confirm)?;
         let products = workload.products.to_string();
         tool("psql", dir.path())
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1"])

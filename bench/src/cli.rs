@@ -127,6 +127,9 @@ pub struct Tuning {
     /// not wait, just count the mails written so far).
     #[arg(long, env = "SHOP_BENCH_DRAIN_TIMEOUT", default_value = "120s", value_parser = humantime::parse_duration)]
     pub drain_timeout: Duration,
+    /// Write every webhook's send time and latency (µs, one `sent latency` pair a line) here.
+    #[arg(long, env = "SHOP_BENCH_LATENCY_LOG")]
+    pub latency_log: Option<PathBuf>,
     /// Extra `KEY=VALUE` environment for the shop processes (repeatable), e.g. `RUST_LOG=warn`.
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     pub env: Vec<(String, String)>,
@@ -142,6 +145,10 @@ pub struct BaselineArgs {
     /// pgbench worker threads.
     #[arg(long, env = "SHOP_BENCH_PGBENCH_THREADS", default_value_t = 2)]
     pub pgbench_threads: usize,
+    /// A pgbench script to run instead of the built-in `bench/sql/confirm.sql` (same
+    /// variables), e.g. `bench/sql/confirm_before.sql`.
+    #[arg(long, env = "SHOP_BENCH_BASELINE_SCRIPT")]
+    pub script: Option<PathBuf>,
 }
 
 /// The side-by-side comparison on PostgreSQL.
@@ -174,6 +181,13 @@ pub struct CompareArgs {
     /// beside `--shop-bin` (not judged).
     #[arg(long, env = "SHOP_BENCH_VERSUS")]
     pub versus: Option<PathBuf>,
+    /// A pgbench script for the baseline instead of the built-in `bench/sql/confirm.sql`.
+    #[arg(long, env = "SHOP_BENCH_BASELINE_SCRIPT")]
+    pub baseline_script: Option<PathBuf>,
+    /// A second baseline script, run each round too, against which `--versus` is judged
+    /// (e.g. `bench/sql/confirm_before.sql` for a build before the statement changes).
+    #[arg(long, env = "SHOP_BENCH_VERSUS_BASELINE_SCRIPT")]
+    pub versus_baseline_script: Option<PathBuf>,
     /// Also run the split processes on PostgreSQL each round (reported, not judged).
     #[arg(long, env = "SHOP_BENCH_WITH_SPLIT")]
     pub with_split: bool,

@@ -1,6 +1,8 @@
 //! `compare`: the raw-SQL baseline and `shop serve` on PostgreSQL, side by side, several
 //! rounds; medians, ratios and the targets.
 
+mod print;
+
 use std::path::Path;
 
 use serde::Serialize;
@@ -29,6 +31,8 @@ pub struct Round {
     pub service: RunReport,
     /// `shop serve` of the `--versus` binary on PostgreSQL.
     pub versus: Option<RunReport>,
+    /// The baseline with `--versus-baseline-script`, the one `--versus` is judged against.
+    pub versus_baseline: Option<BaselineReport>,
     /// The split processes on PostgreSQL, with `--with-split`.
     pub split: Option<RunReport>,
     /// The shared reference, unless skipped.
@@ -87,6 +91,10 @@ pub struct VersusMedians {
     pub p99_ms: f64,
     /// `shop serve` peak RSS under load, MiB.
     pub serve_rss_mib: f64,
+    /// The median throughput of the baseline it is judged against.
+    pub baseline_throughput: f64,
+    /// The median p99 of that baseline, ms.
+    pub baseline_p99_ms: f64,
     /// Throughput / baseline throughput.
     pub throughput_ratio: f64,
     /// p99 / baseline p99.
@@ -112,18 +120,31 @@ pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
     let mut rounds = Vec::new();
     for round in 1..=args.runs.max(1) {
         eprintln!("round {round}/{}", args.runs);
-        let (mut baseline, mut service, mut versus) = (None, None, None);
+        let (mut baseline, mut service, mut versus, mut versus_baseline) = (None, None, None, None);
         // Rotate which goes first, so that drift favours none of them.
-        let steps = if versus_common.is_some() { 3 } else { 2 };
-        for step in 0..steps {
-            match (step + round) % steps {
-                0 => baseline = Some(measure_baseline(args, workload).await?),
+        let mut steps = vec![0, 1];
+        if versus_common.is_some() {
+            steps.push(2);
+        }
+        if args.versus_baseline_script.is_some() {
+            steps.push(3);
+        }
+        let first = round % steps.len();
+        steps.rotate_left(first);
+        for step in steps {
+            match step {
+                0 => {
+                    let script = args.baseline_script.as_deref();
+                    baseline = Some(measure_baseline(args, workload, script).await?);
+                }
                 1 => service = Some(measure_service(Mode::ServePg, workload, common, args).await?),
-                _ => {
-                    let other = versus_common
-                        .as_ref()
-                        .expect("three steps only with --versus");
+                2 => {
+                    let other = versus_common.as_ref().expect("step 2 only with --versus");
                     versus = Some(measure_service(Mode::ServePg, workload, other, args).await?);
+                }
+                _ => {
+                    let script = args.versus_baseline_script.as_deref();
+                    versus_baseline = Some(measure_baseline(args, workload, script).await?);
                 }
             }
         }
@@ -151,6 +172,7 @@ pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
             baseline,
             service,
             versus,
+            versus_baseline,
             split,
             shared,
         });
@@ -171,12 +193,19 @@ pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
     let versus = rounds.iter().all(|r| r.versus.is_some()).then(|| {
         let v = |f: &dyn Fn(&RunReport) -> f64| med(&|r| f(r.versus.as_ref().expect("checked")));
         let (throughput, p99_ms) = (v(&|r| r.throughput), v(&|r| r.latency_ms.p99));
+        // Against its own baseline when there is one, else against the baseline.
+        let base = |f: &dyn Fn(&BaselineReport) -> f64| {
+            med(&|r| f(r.versus_baseline.as_ref().unwrap_or(&r.baseline)))
+        };
+        let (base_throughput, base_p99) = (base(&|b| b.throughput), base(&|b| b.latency_ms.p99));
         VersusMedians {
             throughput,
             p99_ms,
             serve_rss_mib: v(&|r| r.peak_rss_mib_load()),
-            throughput_ratio: throughput / baseline_throughput,
-            p99_ratio: p99_ms / baseline_p99_ms,
+            baseline_throughput: base_throughput,
+            baseline_p99_ms: base_p99,
+            throughput_ratio: throughput / base_throughput,
+            p99_ratio: p99_ms / base_p99,
         }
     });
     let targets = vec![
@@ -224,11 +253,13 @@ pub async fn compare(args: &CompareArgs) -> anyhow::Result<CompareReport> {
 async fn measure_baseline(
     args: &CompareArgs,
     workload: Workload,
+    script: Option<&Path>,
 ) -> anyhow::Result<BaselineReport> {
     database::checkpoint(&args.common.postgres_url).await?;
-    let report = baseline::run(workload, &args.common, args.pgbench_threads).await?;
+    let report = baseline::run(workload, &args.common, args.pgbench_threads, script).await?;
+    let name = script.map_or("sql/confirm.sql".into(), |p| p.display().to_string());
     eprintln!(
-        "  baseline: {:.0}/s, p99 {:.2} ms",
+        "  baseline ({name}): {:.0}/s, p99 {:.2} ms",
         report.throughput, report.latency_ms.p99
     );
     Ok(report)
@@ -252,88 +283,4 @@ async fn measure_service(
         report.peak_rss_mib_load()
     );
     Ok(report)
-}
-
-impl CompareReport {
-    /// Prints the rounds, the medians and the verdict.
-    pub fn print(&self) {
-        println!(
-            "PostgreSQL, {} orders per run, concurrency {}, {} rounds",
-            self.orders,
-            self.concurrency,
-            self.rounds.len()
-        );
-        println!(
-            "{:>5} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9} {:>10} {:>12}",
-            "round",
-            "baseline/s",
-            "base p99",
-            "serve/s",
-            "serve p99",
-            "tput",
-            "p99",
-            "serve MiB",
-            "shared/s p99"
-        );
-        for (i, r) in self.rounds.iter().enumerate() {
-            let shared = r.shared.as_ref().map_or("-".to_owned(), |s| {
-                format!("{:.0} {:.1}", s.throughput, s.p99)
-            });
-            println!(
-                "{:>5} {:>12.1} {:>12.2} {:>12.1} {:>12.2} {:>9.2} {:>9.2} {:>10.1} {:>12}",
-                i + 1,
-                r.baseline.throughput,
-                r.baseline.latency_ms.p99,
-                r.service.throughput,
-                r.service.latency_ms.p99,
-                r.service.throughput / r.baseline.throughput,
-                r.service.latency_ms.p99 / r.baseline.latency_ms.p99,
-                r.service.peak_rss_mib_load(),
-                shared
-            );
-            if let Some(v) = &r.versus {
-                println!(
-                    "      versus: {:.1}/s, p99 {:.2} ms, ratios {:.2} {:.2}, {:.1} MiB",
-                    v.throughput,
-                    v.latency_ms.p99,
-                    v.throughput / r.baseline.throughput,
-                    v.latency_ms.p99 / r.baseline.latency_ms.p99,
-                    v.peak_rss_mib_load()
-                );
-            }
-            if let Some(split) = &r.split {
-                println!(
-                    "      split-pg: {:.1}/s, p99 {:.2} ms, {:.1} MiB in {} processes",
-                    split.throughput,
-                    split.latency_ms.p99,
-                    split.peak_rss_mib_load(),
-                    split.processes.len()
-                );
-            }
-        }
-        println!(
-            "{:>5} {:>12.1} {:>12.2} {:>12.1} {:>12.2} {:>9.2} {:>9.2} {:>10.1}",
-            "med",
-            self.baseline_throughput,
-            self.baseline_p99_ms,
-            self.service_throughput,
-            self.service_p99_ms,
-            self.throughput_ratio,
-            self.p99_ratio,
-            self.serve_rss_mib
-        );
-        if let Some(v) = &self.versus {
-            println!(
-                "versus (median): {:.1}/s, p99 {:.2} ms, ratios {:.2} {:.2}, {:.1} MiB",
-                v.throughput, v.p99_ms, v.throughput_ratio, v.p99_ratio, v.serve_rss_mib
-            );
-        }
-        for t in &self.targets {
-            let verdict = if t.met { "met" } else { "NOT MET" };
-            println!(
-                "{:<52} {:>8.2} (limit {:>5.2})  {verdict}",
-                t.name, t.value, t.limit
-            );
-        }
-    }
 }

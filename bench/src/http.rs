@@ -31,6 +31,9 @@ pub struct Fired {
     pub seconds: f64,
     /// Latency of every answered request, in microseconds.
     pub latencies_us: Vec<u64>,
+    /// When each answered request was sent, in microseconds after the first (same order as
+    /// `latencies_us`).
+    pub sent_at_us: Vec<u64>,
     /// Count of answers per HTTP status.
     pub statuses: BTreeMap<u16, usize>,
     /// Requests that got no answer (connection failures); each is retried on a new
@@ -92,13 +95,14 @@ pub async fn fire_paid(
         .into_iter()
         .map(|sender| {
             let (next, ids, key) = (next.clone(), order_ids.clone(), key.to_owned());
-            tokio::spawn(async move { sender_loop(addr, sender, &key, &ids, &next).await })
+            tokio::spawn(async move { sender_loop(addr, sender, &key, &ids, &next, started).await })
         })
         .collect();
     let mut fired = Fired::default();
     for task in tasks {
         let part = task.await?;
         fired.latencies_us.extend(part.latencies_us);
+        fired.sent_at_us.extend(part.sent_at_us);
         fired.transport_errors += part.transport_errors;
         for (status, n) in part.statuses {
             *fired.statuses.entry(status).or_default() += n;
@@ -114,6 +118,7 @@ async fn sender_loop(
     key: &str,
     ids: &[String],
     next: &AtomicUsize,
+    started: Instant,
 ) -> Fired {
     let mut fired = Fired::default();
     let host = addr.to_string();
@@ -143,6 +148,7 @@ async fn sender_loop(
             match result {
                 Ok(status) => {
                     fired.latencies_us.push(sent.elapsed().as_micros() as u64);
+                    fired.sent_at_us.push((sent - started).as_micros() as u64);
                     *fired.statuses.entry(status).or_default() += 1;
                     answered = true;
                     break;

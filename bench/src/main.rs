@@ -52,7 +52,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Some(Command::Baseline(args)) => {
-            let report = baseline::run(args.workload, &args.common, args.pgbench_threads).await?;
+            let report = baseline::run(
+                args.workload,
+                &args.common,
+                args.pgbench_threads,
+                args.script.as_deref(),
+            )
+            .await?;
             print(args.common.json, &report, || report.print())?;
             Ok(ExitCode::SUCCESS)
         }

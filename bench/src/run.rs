@@ -90,6 +90,16 @@ async fn measure(
         wait_for_invoices(&system.mail_dir, workload.orders, tuning.drain_timeout).await?;
     let invoices_drained_after = drained.then(|| fired_at.elapsed().as_secs_f64());
 
+    if let Some(path) = &tuning.latency_log {
+        let lines: Vec<String> = fired
+            .sent_at_us
+            .iter()
+            .zip(&fired.latencies_us)
+            .map(|(at, latency)| format!("{at} {latency}"))
+            .collect();
+        std::fs::write(path, lines.join("\n") + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let answered = fired.latencies_us.len();
     let per_webhook_ms = |cpu: f64| cpu * 1000.0 / answered.max(1) as f64;
     let mut processes = Vec::new();

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, sea_query::LockType,
 };
 use uuid::Uuid;
 
@@ -92,6 +92,18 @@ impl Store {
         load(&self.db, id).await?.ok_or(Error::OrderNotFound(id))
     }
 
+    /// The orders among `ids` (in no particular order), with two queries for all of them.
+    pub async fn orders(&self, ids: &[OrderId]) -> Result<Vec<Order>, Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = order::Entity::find()
+            .filter(order::Column::Id.is_in(ids.iter().map(|id| id.as_uuid())))
+            .all(&self.db)
+            .await?;
+        with_items(&self.db, rows).await
+    }
+
     /// The order created with CreateOrder idempotency key `request_id`, if any.
     pub async fn order_by_request_id(&self, request_id: &str) -> Result<Option<Order>, Error> {
         let Some(row) = order::Entity::find()
@@ -148,11 +160,49 @@ impl Store {
     }
 }
 
+/// One order with its items.
 pub(super) async fn load(conn: &impl ConnectionTrait, id: OrderId) -> Result<Option<Order>, Error> {
-    let Some(row) = order::Entity::find_by_id(id.as_uuid()).one(conn).await? else {
+    load_joined(conn, id, false).await
+}
+
+/// One order with its items, its row locked until `txn` ends (`FOR UPDATE` on PostgreSQL;
+/// on SQLite the `IMMEDIATE` transaction already holds the write lock).
+pub(super) async fn load_locked(
+    txn: &DatabaseTransaction,
+    id: OrderId,
+) -> Result<Option<Order>, Error> {
+    load_joined(txn, id, true).await
+}
+
+/// The order and its items in one statement (a LEFT JOIN), not two: every round trip to the
+/// database counts on the webhook path (BENCHMARKS.md). Only the order's row is locked, not
+/// its items', which never change.
+async fn load_joined(
+    conn: &impl ConnectionTrait,
+    id: OrderId,
+    lock: bool,
+) -> Result<Option<Order>, Error> {
+    let items: RelationDef = order_item::Entity::belongs_to(order::Entity)
+        .from(order_item::Column::OrderId)
+        .to(order::Column::Id)
+        .into();
+    let mut select = order::Entity::find_by_id(id.as_uuid())
+        .join(JoinType::LeftJoin, items.rev())
+        .order_by_asc(order_item::Column::Position)
+        .select_also(order_item::Entity);
+    if lock {
+        QueryTrait::query(&mut select).lock_with_tables(LockType::Update, [order::Entity]);
+    }
+    let mut rows = select.all(conn).await?.into_iter();
+    let Some((row, first)) = rows.next() else {
         return Ok(None);
     };
-    Ok(Some(with_items(conn, vec![row]).await?.remove(0)))
+    let items = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, item)| item))
+        .map(item_from)
+        .collect();
+    assemble(row, items).map(Some)
 }
 
 /// Attaches their items to order rows, with one query.
@@ -171,37 +221,50 @@ pub(super) async fn with_items(
         .all(conn)
         .await?
     {
-        items.entry(item.order_id).or_default().push(OrderItem {
-            product_id: ProductId::from_uuid(item.product_id),
-            name: item.name,
-            quantity: item.quantity,
-            unit_price_minor: item.unit_price_minor,
-        });
+        items
+            .entry(item.order_id)
+            .or_default()
+            .push(item_from(item));
     }
     rows.into_iter()
         .map(|row| {
-            let status = OrderStatus::parse(&row.status).ok_or_else(|| {
-                Error::Database(DbErr::Type(format!(
-                    "order {} has unknown status {:?}",
-                    row.id, row.status
-                )))
-            })?;
-            Ok(Order {
-                id: OrderId::from_uuid(row.id),
-                status,
-                items: items.remove(&row.id).unwrap_or_default(),
-                customer_email: row.customer_email,
-                customer_name: row.customer_name,
-                currency: row.currency,
-                total_minor: row.total_minor,
-                reservation_id: row.reservation_id,
-                payment_deadline: row.payment_deadline,
-                cancel_reason: row.cancel_reason,
-                refund_required: row.refund_required,
-                request_id: row.request_id,
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-            })
+            let row_items = items.remove(&row.id).unwrap_or_default();
+            assemble(row, row_items)
         })
         .collect()
+}
+
+fn item_from(item: order_item::Model) -> OrderItem {
+    OrderItem {
+        product_id: ProductId::from_uuid(item.product_id),
+        name: item.name,
+        quantity: item.quantity,
+        unit_price_minor: item.unit_price_minor,
+    }
+}
+
+/// An order from its row and its items (in position order).
+fn assemble(row: order::Model, items: Vec<OrderItem>) -> Result<Order, Error> {
+    let status = OrderStatus::parse(&row.status).ok_or_else(|| {
+        Error::Database(DbErr::Type(format!(
+            "order {} has unknown status {:?}",
+            row.id, row.status
+        )))
+    })?;
+    Ok(Order {
+        id: OrderId::from_uuid(row.id),
+        status,
+        items,
+        customer_email: row.customer_email,
+        customer_name: row.customer_name,
+        currency: row.currency,
+        total_minor: row.total_minor,
+        reservation_id: row.reservation_id,
+        payment_deadline: row.payment_deadline,
+        cancel_reason: row.cancel_reason,
+        refund_required: row.refund_required,
+        request_id: row.request_id,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, SimpleExpr},
 };
 use uuid::Uuid;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{
     Store,
     entity::{invoice_job, order},
-    orders::with_items,
+    orders::load_locked,
     payments::insert_event,
 };
 use crate::{
@@ -170,12 +170,9 @@ async fn lock_for(
     id: OrderId,
     event: OrderEvent,
 ) -> Result<(Order, Step), Error> {
-    let row = order::Entity::find_by_id(id.as_uuid())
-        .lock_exclusive()
-        .one(txn)
+    let order = load_locked(txn, id)
         .await?
         .ok_or(Error::OrderNotFound(id))?;
-    let order = with_items(txn, vec![row]).await?.remove(0);
     let step = transition(order.status, event);
     Ok((order, step))
 }

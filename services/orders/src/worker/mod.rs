@@ -9,7 +9,7 @@
 mod invoice;
 mod render;
 
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use futures::StreamExt;
 use sea_orm::DatabaseConnection;
@@ -20,7 +20,7 @@ pub use invoice::{invoice_for, invoice_number};
 
 use crate::{
     config::WorkerConfig,
-    domain::{AfterFailure, InvoiceJobState, RetryPolicy},
+    domain::{AfterFailure, InvoiceJobState, Order, OrderId, RetryPolicy},
     error::Error,
     store::{ClaimedJob, Store},
 };
@@ -116,15 +116,39 @@ impl Worker {
         let batch = (self.concurrency * 4) as u64;
         let jobs = self.store.claim_invoice_jobs(self.lease, batch).await?;
         let claimed = jobs.len();
-        futures::stream::iter(jobs)
-            .for_each_concurrent(self.concurrency, |job| self.send(job))
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        // The batch's orders in one go, not a query per job: fewer round trips competing with
+        // the webhooks for the database (BENCHMARKS.md).
+        let ids: Vec<OrderId> = jobs.iter().map(|job| job.order_id).collect();
+        let mut orders = self.store.orders(&ids).await.map(|orders| {
+            orders
+                .into_iter()
+                .map(|order| (order.id, order))
+                .collect::<HashMap<_, _>>()
+        });
+        let work: Vec<(ClaimedJob, Result<Order, String>)> = jobs
+            .into_iter()
+            .map(|job| {
+                let order = match &mut orders {
+                    Ok(found) => found
+                        .remove(&job.order_id)
+                        .ok_or_else(|| Error::OrderNotFound(job.order_id).to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                (job, order)
+            })
+            .collect();
+        futures::stream::iter(work)
+            .for_each_concurrent(self.concurrency, |(job, order)| self.send(job, order))
             .await;
         Ok(claimed)
     }
 
-    async fn send(&self, job: ClaimedJob) {
+    async fn send(&self, job: ClaimedJob, order: Result<Order, String>) {
         let id = job.order_id;
-        let outcome = self.deliver(job).await;
+        let outcome = self.deliver(job, order).await;
         let recorded = match &outcome {
             Ok(delivery) => {
                 tracing::info!(order_id = %id, attempt = job.attempt, %delivery, "invoice sent");
@@ -161,12 +185,12 @@ impl Worker {
         }
     }
 
-    async fn deliver(&self, job: ClaimedJob) -> Result<shop_invoice::Delivery, Failure> {
-        let order = self
-            .store
-            .order(job.order_id)
-            .await
-            .map_err(|e| Failure::Retryable(e.to_string()))?;
+    async fn deliver(
+        &self,
+        job: ClaimedJob,
+        order: Result<Order, String>,
+    ) -> Result<shop_invoice::Delivery, Failure> {
+        let order = order.map_err(Failure::Retryable)?;
         let invoice = invoice_for(&order, job.queued_at);
         // On a thread of its own at a lower priority: see `render`.
         let message = self
