@@ -4,7 +4,8 @@
 //! - `shop-bench [--mode serve-pg|serve-sqlite|split-pg|split-sqlite] [--orders N]
 //!   [--concurrency C]`: one run against the launched release `shop` binary;
 //! - `shop-bench baseline`: the same database work per confirmation as raw SQL (pgbench);
-//! - `shop-bench compare`: both on PostgreSQL, several rounds, medians, ratios, targets.
+//! - `shop-bench compare`: both on PostgreSQL, several rounds, medians, ratios, targets
+//!   (exits non-zero when a target is not met).
 
 mod baseline;
 mod cli;
@@ -60,12 +61,23 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await?;
             print(args.common.json, &report, || report.print())?;
-            Ok(ExitCode::SUCCESS)
+            let ok = report.failed == 0 && report.confirmed == report.orders;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Some(Command::Compare(args)) => {
             let report = compare::compare(&args).await?;
             print(args.common.json, &report, || report.print())?;
-            Ok(ExitCode::SUCCESS)
+            // A target not met fails the command, so a script can gate on it.
+            let met = report.targets.iter().all(|t| t.met);
+            Ok(if met {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

@@ -74,8 +74,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
         // Readers proceed in parallel under WAL; writers queue on SQLite's lock.
         options.max_connections(4);
     } else {
-        // Measured (BENCHMARKS.md): on two cores 10 beats both 6 and 16-32; more backends
-        // only add lock waits and context switches on PostgreSQL's side.
+        // On two cores 10 did better than 6 and than 16-32 in development runs of the
+        // benchmark (figures not kept): more backends only add lock waits and context
+        // switches on PostgreSQL's side.
         options.max_connections(10);
     }
     // Ping only connections that sat idle, not every one handed out: the ping is a round

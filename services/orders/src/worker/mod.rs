@@ -120,7 +120,7 @@ impl Worker {
             return Ok(0);
         }
         // The batch's orders in one go, not a query per job: fewer round trips competing with
-        // the webhooks for the database (BENCHMARKS.md).
+        // the webhooks for the database.
         let ids: Vec<OrderId> = jobs.iter().map(|job| job.order_id).collect();
         let mut orders = self.store.orders(&ids).await.map(|orders| {
             orders

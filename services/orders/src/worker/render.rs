@@ -2,7 +2,7 @@
 //!
 //! Composing one invoice (the PDF: font subsetting, deflate) is about a millisecond of pure
 //! CPU. On a runtime thread it would hold up every request queued behind it; on a thread of
-//! equal priority it would take CPU from the webhooks under load (measured in BENCHMARKS.md).
+//! equal priority it would take CPU from the webhooks under load.
 //! So it runs on one thread of its own at nice 10: under load the webhooks come first and
 //! the invoices wait in the outbox, durably as always; on an idle machine they are composed
 //! at full speed.
