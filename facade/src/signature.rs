@@ -184,4 +184,4 @@ impl std::fmt::Debug for WebhookSigning {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -3,11 +3,12 @@
 
 use std::{
     fs::File,
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Child, Stdio},
     time::Duration,
 };
+
+use crate::support::{self, free_port};
 
 /// One `shop` subcommand running as a child process.
 pub struct Component {
@@ -41,13 +42,7 @@ impl Component {
             .append(true)
             .open(&self.log)
             .unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_shop"));
-        for (key, _) in std::env::vars() {
-            if key.starts_with("SHOP_") {
-                command.env_remove(key);
-            }
-        }
-        let child = command
+        let child = support::shop()
             .arg(self.name)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .env("RUST_LOG", "warn,shop_orders=info")
@@ -201,12 +196,4 @@ impl Cluster {
             .collect::<Vec<_>>()
             .join("\n")
     }
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }

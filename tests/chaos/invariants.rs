@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use shop_invoice::testing::SmtpSink;
 use shop_orders::{app::retake_reservation_id, domain::OrderId};
 use uuid::Uuid;
 
@@ -16,8 +17,8 @@ pub struct Evidence<'a> {
     pub initial_stock: &'a HashMap<Uuid, i64>,
     /// Every webhook the provider sent, with its answers.
     pub deliveries: &'a [Delivery],
-    /// Message-IDs of the mails the SMTP sink received (with repeats).
-    pub message_ids: &'a [String],
+    /// The SMTP sink every invoice went to.
+    pub sink: &'a SmtpSink,
 }
 
 async fn rows(db: &DatabaseConnection, sql: &str) -> Vec<sea_orm::QueryResult> {
@@ -129,15 +130,23 @@ pub async fn check(evidence: &Evidence<'_>) -> (Vec<String>, Vec<String>) {
     }
     report.push(format!("orders by status: {statuses:?}"));
 
-    // Exactly one invoice per confirmed order, by Message-ID; every job sent.
-    let mailed: HashSet<&String> = evidence.message_ids.iter().collect();
+    // Exactly one invoice per confirmed order, by Message-ID; every job sent. A moment's
+    // grace first, so that a duplicate still in flight would be counted.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let message_ids: Vec<String> = evidence
+        .sink
+        .messages()
+        .iter()
+        .filter_map(|m| m.parse().and_then(|p| p.message_id))
+        .collect();
+    let mailed: HashSet<&String> = message_ids.iter().collect();
     let expected: HashSet<String> = confirmed
         .iter()
         .map(|id| format!("invoice-{id}@shop.invoices"))
         .collect();
     report.push(format!(
         "invoice mails: {} received, {} distinct Message-IDs, {} confirmed orders",
-        evidence.message_ids.len(),
+        message_ids.len(),
         mailed.len(),
         confirmed.len()
     ));

@@ -14,6 +14,8 @@ mod provider;
 mod proxy;
 mod replicas;
 mod scenario;
+#[path = "../support/mod.rs"]
+mod support;
 
 use scenario::Settings;
 

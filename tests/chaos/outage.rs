@@ -11,7 +11,7 @@ use shop_proto::{
 };
 use tonic::{Code, transport::Channel};
 
-use crate::{cluster::free_port, proxy::Proxy};
+use crate::{proxy::Proxy, support::free_port};
 
 pub async fn run() {
     let Some(database) = TestDatabase::create(Backend::Postgres).await else {

@@ -16,11 +16,7 @@ use shop_proto::{
 use tonic::transport::Channel;
 use uuid::Uuid;
 
-use crate::{
-    cluster::{Component, free_port},
-    invariants,
-    provider::Provider,
-};
+use crate::{cluster::Component, invariants, provider::Provider, support::free_port};
 
 pub async fn run() {
     let Some(database) = TestDatabase::create(Backend::Postgres).await else {
@@ -158,17 +154,11 @@ pub async fn run() {
     sink.wait_for(order_ids.len(), Duration::from_secs(60))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let message_ids: Vec<String> = sink
-        .messages()
-        .iter()
-        .filter_map(|m| m.parse().and_then(|p| p.message_id))
-        .collect();
     let (report, breaches) = invariants::check(&invariants::Evidence {
         db: &database.db,
         initial_stock: &initial_stock,
         deliveries: &deliveries,
-        message_ids: &message_ids,
+        sink: &sink,
     })
     .await;
     println!("{}", report.join("\n"));

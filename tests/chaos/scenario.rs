@@ -196,18 +196,12 @@ pub async fn run(settings: Settings) {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let message_ids: Vec<String> = sink
-        .messages()
-        .iter()
-        .filter_map(|m| m.parse().and_then(|p| p.message_id))
-        .collect();
 
     let (report, breaches) = invariants::check(&invariants::Evidence {
         db: &database.db,
         initial_stock: &initial_stock,
         deliveries: &deliveries,
-        message_ids: &message_ids,
+        sink: &sink,
     })
     .await;
     let m = &mayhem;

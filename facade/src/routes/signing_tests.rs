@@ -2,37 +2,27 @@
 //! listens: a webhook that gets past every check reaches the gRPC call and answers 503, so
 //! 503 here means "accepted by the facade".
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
-use hmac::{Hmac, KeyInit, Mac};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use sha2::Sha256;
 use tower::ServiceExt;
 
 use super::{
     captured_logs::CapturedLogs,
-    tests::{KEY, ORDER, closed_port_url, webhook},
+    tests::{KEY, ORDER, app_with, paid_json, webhook},
     *,
 };
+use crate::signature::tests::sign;
 
 const SECRET: &str = "whsec_in_process";
 
 fn app() -> Router {
-    router(AppState {
-        orders: OrdersClient::connect_lazy(
-            &closed_port_url(),
-            Duration::from_secs(2),
-            &Default::default(),
-        )
-        .unwrap(),
-        keys: WebhookKeys::parse(KEY).unwrap(),
-        signing: WebhookSigning::parse(SECRET),
-    })
+    app_with(KEY, WebhookSigning::parse(SECRET))
 }
 
 fn now() -> u64 {
@@ -44,10 +34,7 @@ fn now() -> u64 {
 
 /// `t=<t>,v1=<HMAC-SHA256 of "t.body">`.
 fn signature(secret: &str, t: u64, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{t}.").as_bytes());
-    mac.update(body);
-    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+    format!("t={t},v1={}", sign(secret, t, body))
 }
 
 /// A webhook with the right key, `body` as `content_type`, and `signature` if any.
@@ -68,10 +55,6 @@ async fn send(request: Request<Body>) -> (StatusCode, Value) {
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
-}
-
-fn paid_json() -> String {
-    json!({"order_id": ORDER, "status": "paid"}).to_string()
 }
 
 #[tokio::test]

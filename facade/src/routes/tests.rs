@@ -26,7 +26,8 @@ pub(super) fn closed_port_url() -> String {
     format!("http://{addr}")
 }
 
-fn app() -> Router {
+/// The router with `keys` and `signing`, its orders service unreachable.
+pub(super) fn app_with(keys: &str, signing: Option<WebhookSigning>) -> Router {
     router(AppState {
         orders: OrdersClient::connect_lazy(
             &closed_port_url(),
@@ -34,9 +35,13 @@ fn app() -> Router {
             &Default::default(),
         )
         .unwrap(),
-        keys: WebhookKeys::parse(&format!("{OLD_KEY},{KEY}")).unwrap(),
-        signing: None,
+        keys: WebhookKeys::parse(keys).unwrap(),
+        signing,
     })
+}
+
+fn app() -> Router {
+    app_with(&format!("{OLD_KEY},{KEY}"), None)
 }
 
 pub(super) fn webhook(
@@ -54,7 +59,7 @@ pub(super) fn webhook(
     request.body(body.into()).unwrap()
 }
 
-fn paid_json() -> String {
+pub(super) fn paid_json() -> String {
     json!({"order_id": ORDER, "status": "paid"}).to_string()
 }
 

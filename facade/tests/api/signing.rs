@@ -17,8 +17,7 @@ shop_common::test_on_both_databases! {
     a_correctly_signed_paid_webhook_confirms_the_order_in_every_encoding => signed_encodings;
     an_unsigned_webhook_gets_403_and_changes_nothing => unsigned;
     a_wrongly_signed_webhook_gets_403_and_changes_nothing => wrongly_signed;
-    a_webhook_signed_six_minutes_ago_gets_403_and_changes_nothing => stale;
-    a_webhook_signed_six_minutes_ahead_gets_403_and_changes_nothing => future;
+    a_webhook_signed_six_minutes_ago_or_ahead_gets_403_and_changes_nothing => outside_tolerance;
     a_replayed_signed_webhook_within_the_tolerance_gets_200_and_confirms_once => replay;
     either_secret_of_a_rotation_confirms_orders => rotation;
     with_signing_off_unsigned_webhooks_work_as_before => signing_off;
@@ -174,29 +173,18 @@ async fn wrongly_signed(backend: Backend) {
     assert_eq!(app.stock(&product).await, (10, 3));
 }
 
-async fn stale(backend: Backend) {
+async fn outside_tolerance(backend: Backend) {
     let Some(app) = signing_app(backend).await else {
         return;
     };
     let (product, order) = app.product_and_order(10, 3).await;
     let body = json_body(&order);
-
-    let stale = signature(SECRET, now() - SIX_MINUTES, &body);
     let detail = "X-Webhook-Signature timestamp is outside the 5-minute tolerance";
-    assert_refused(&app, webhook(&app, &body, Some(stale)), detail, &order).await;
-    assert_eq!(app.stock(&product).await, (10, 3));
-}
 
-async fn future(backend: Backend) {
-    let Some(app) = signing_app(backend).await else {
-        return;
-    };
-    let (product, order) = app.product_and_order(10, 3).await;
-    let body = json_body(&order);
-
-    let ahead = signature(SECRET, now() + SIX_MINUTES, &body);
-    let detail = "X-Webhook-Signature timestamp is outside the 5-minute tolerance";
-    assert_refused(&app, webhook(&app, &body, Some(ahead)), detail, &order).await;
+    for signed_at in [now() - SIX_MINUTES, now() + SIX_MINUTES] {
+        let request = webhook(&app, &body, Some(signature(SECRET, signed_at, &body)));
+        assert_refused(&app, request, detail, &order).await;
+    }
     assert_eq!(app.stock(&product).await, (10, 3));
 }
 
