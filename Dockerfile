@@ -32,8 +32,7 @@ RUN --mount=type=cache,id=shop-cargo-registry,target=/usr/local/cargo/registry,s
 
 # ---------------------------------------------------------------------------------------
 # Runtime: Debian slim, the same release as the builder (same glibc). The binary links only
-# libc, libm and libgcc_s. Slim rather than distroless because it has bash, which the
-# container healthcheck (deploy/docker/shop-probe) uses in place of curl.
+# libc, libm and libgcc_s. The container healthchecks need no curl: `shop probe grpc|http`.
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
 
 LABEL org.opencontainers.image.title="shop" \
@@ -49,7 +48,6 @@ RUN groupadd --gid 10001 shop \
     && install -d -o 10001 -g 10001 -m 0750 /var/lib/shop
 
 COPY --from=builder /out/shop /usr/local/bin/shop
-COPY --chmod=0755 deploy/docker/shop-probe /usr/local/bin/shop-probe
 
 # The binary's own defaults listen on 127.0.0.1, unreachable from outside a container.
 # NO_COLOR: plain log lines (no ANSI colours) in `docker logs` and `kubectl logs`.

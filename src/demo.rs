@@ -4,7 +4,10 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use shop_common::grpc::{ClientInterceptor, GrpcSecurity};
+use shop_common::{
+    config::GrpcUrls,
+    grpc::{ClientInterceptor, ClientSecurity},
+};
 use shop_proto::{
     inventory::v1::{self as inv, inventory_service_client::InventoryServiceClient},
     orders::v1::{self as ord, order_service_client::OrderServiceClient},
@@ -26,8 +29,10 @@ pub struct Demo {
     pub http: SocketAddr,
     /// The key generated for this run, if the user set none.
     pub generated_key: Option<String>,
-    /// Token and TLS of the gRPC services.
-    pub security: GrpcSecurity,
+    /// How to call the gRPC services: token and TLS.
+    pub security: ClientSecurity,
+    /// Whether the gRPC services speak TLS.
+    pub tls: bool,
     /// Whether webhooks must be signed (SHOP_WEBHOOK_SIGNING_SECRETS).
     pub signed: bool,
 }
@@ -36,7 +41,7 @@ impl Demo {
     /// Seeds the demo data into an empty database (idempotently), then prints how to pay the
     /// demo order.
     pub async fn seed_and_announce(self) -> anyhow::Result<()> {
-        let interceptor = ClientInterceptor::new(&self.security);
+        let interceptor = ClientInterceptor::new(&self.security.token);
         let mut inventory = InventoryServiceClient::with_interceptor(
             self.channel(self.inventory)?,
             interceptor.clone(),
@@ -72,14 +77,8 @@ impl Demo {
     }
 
     fn channel(&self, addr: SocketAddr) -> anyhow::Result<Channel> {
-        let scheme = if self.security.tls_cert.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        let url = format!("{scheme}://{addr}");
         Ok(shop_common::grpc::connect_lazy(
-            &url,
+            &GrpcUrls::local(addr, self.tls),
             std::time::Duration::from_secs(10),
             &self.security,
         )?)

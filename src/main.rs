@@ -6,6 +6,7 @@
 mod check;
 mod cli;
 mod demo;
+mod probe;
 mod run;
 
 use std::process::ExitCode;
@@ -15,6 +16,10 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
+    if cli.print_config {
+        println!("{cli:#?}");
+        return ExitCode::SUCCESS;
+    }
     shop_common::telemetry::init(cli.log_format);
     // Metrics recorded before the recorder exists are lost, so install it first.
     shop_common::metrics::handle();

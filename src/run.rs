@@ -2,7 +2,12 @@
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
-use shop_common::{config::DatabaseArgs, metrics::MetricsArgs};
+use shop_common::{
+    config::{DatabaseArgs, GrpcUrls},
+    grpc::{ClientSecurity, ServerSecurity, Upstream},
+    liveness::Heartbeat,
+    metrics::MetricsArgs,
+};
 use shop_facade::startup::Facade;
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
 use shop_orders::{startup::Orders, worker::Worker};
@@ -10,7 +15,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    cli::{Command, ServeArgs},
+    cli::{CheckArgs, Command, FacadeArgs, InventoryArgs, OrdersArgs, ServeArgs, WorkerArgs},
     demo,
 };
 
@@ -23,59 +28,88 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Check {
-            inventory_url,
+        Command::Check(CheckArgs {
+            inventory,
             security,
-        } => crate::check::run(&inventory_url, &security).await,
-        Command::Inventory {
+        }) => {
+            crate::check::run(Upstream {
+                urls: inventory.inventory_url,
+                security,
+            })
+            .await
+        }
+        Command::Probe(args) => crate::probe::run(args).await,
+        Command::Inventory(InventoryArgs {
             database,
-            mut inventory,
+            inventory,
             security,
             metrics,
-        } => {
-            inventory.security = security;
+        }) => {
+            security.tls.config()?;
             let db = open_database(&database).await?;
-            let inventory = bind_inventory(inventory, db).await?;
+            let inventory = bind_inventory(inventory, security, db).await?;
             let mut components = Components::new(shutdown);
-            components.metrics(&metrics).await?;
+            components.metrics(&metrics, None).await?;
             components.spawn("inventory", |token| async move {
                 Ok(inventory.run(token).await?)
             });
             components.wait().await
         }
-        Command::Orders {
-            database,
-            mut orders,
-            security,
-            metrics,
-        } => {
-            orders.security = security;
+        Command::Orders(args) => {
+            let OrdersArgs {
+                database,
+                orders,
+                inventory,
+                token,
+                server_tls,
+                client_tls,
+                metrics,
+            } = *args;
+            let security = ServerSecurity {
+                token: token.clone(),
+                tls: server_tls,
+            };
+            security.tls.config()?;
             let db = open_database(&database).await?;
-            let orders = Orders::build(orders, db).await?;
+            let inventory = Upstream {
+                urls: inventory.inventory_url,
+                security: ClientSecurity {
+                    token,
+                    tls: client_tls,
+                },
+            };
+            let orders = Orders::build(orders, security, inventory, db).await?;
             let mut components = Components::new(shutdown);
-            components.metrics(&metrics).await?;
+            components.metrics(&metrics, None).await?;
             components.spawn(
                 "orders",
                 |token| async move { Ok(orders.run(token).await?) },
             );
             components.wait().await
         }
-        Command::Facade {
+        Command::Facade(FacadeArgs {
             facade,
-            security: _,
-        } => {
-            Facade::build(facade)?.run(shutdown).await?;
+            orders,
+            security,
+        }) => {
+            let orders = Upstream {
+                urls: orders.orders_url,
+                security,
+            };
+            Facade::build(facade, orders)?.run(shutdown).await?;
             Ok(())
         }
-        Command::Worker {
+        Command::Worker(WorkerArgs {
             database,
             worker,
             metrics,
-        } => {
+        }) => {
             let db = open_database(&database).await?;
             let worker = Worker::new(&worker, db)?;
             let mut components = Components::new(shutdown);
-            components.metrics(&metrics).await?;
+            components
+                .metrics(&metrics, Some(worker.heartbeat()))
+                .await?;
             components.spawn("worker", |token| async move {
                 worker.run(token).await;
                 Ok(())
@@ -86,18 +120,22 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
+// Every component reads its TLS files (`….tls.config()`) before it opens the database, so a
+// wrong path fails at once, naming its variable, without waiting on a database first.
+
 async fn open_database(database: &DatabaseArgs) -> anyhow::Result<DatabaseConnection> {
-    shop_common::db::connect_and_migrate(&database.database_url)
+    shop_common::db::connect_and_migrate(&database.database_url, database.max_connections)
         .await
         .context("SHOP_DATABASE_URL")
 }
 
 async fn bind_inventory(
     config: InventoryConfig,
+    security: ServerSecurity,
     db: DatabaseConnection,
 ) -> anyhow::Result<Inventory> {
     let addr = config.addr;
-    Inventory::build(config, db)
+    Inventory::build(config, security, db)
         .await
         .with_context(|| format!("cannot listen on SHOP_INVENTORY_ADDR {addr}"))
 }
@@ -125,15 +163,20 @@ impl Components {
         self.tasks.spawn(async move { (name, run.await) });
     }
 
-    /// Serves `/metrics` on `SHOP_METRICS_ADDR`, when set, alongside the components.
-    async fn metrics(&mut self, args: &MetricsArgs) -> anyhow::Result<()> {
+    /// Serves `/metrics` (and `/healthz`, following `liveness` when given) on
+    /// `SHOP_METRICS_ADDR`, when set, alongside the components.
+    async fn metrics(
+        &mut self,
+        args: &MetricsArgs,
+        liveness: Option<Heartbeat>,
+    ) -> anyhow::Result<()> {
         let addr = args.metrics_addr;
         if let Some(listener) = shop_common::metrics::bind(args)
             .await
             .with_context(|| format!("cannot listen on SHOP_METRICS_ADDR {addr:?}"))?
         {
             self.spawn("metrics", |token| async move {
-                Ok(shop_common::metrics::serve(listener, token).await?)
+                Ok(shop_common::metrics::serve(listener, liveness, token).await?)
             });
         }
         Ok(())
@@ -157,51 +200,59 @@ impl Components {
 async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
     let ServeArgs {
         database,
-        mut inventory,
-        mut orders,
+        inventory,
+        orders,
         mut facade,
         worker,
-        security,
+        token,
+        server_tls,
+        client_tls,
         metrics,
     } = args;
-    inventory.security = security.clone();
-    orders.security = security.clone();
-    facade.security = security.clone();
     let embedded = database.database_url.starts_with("sqlite:");
     if !embedded && facade.webhook_key.is_none() {
         // Refuse before touching the database.
         return Err(shop_facade::startup::StartError::MissingWebhookKey.into());
     }
-    let db = open_database(&database).await?;
-    let inventory = bind_inventory(inventory, db.clone()).await?;
     // With TLS configured, the components talk TLS to each other too.
-    let scheme = if security.tls_cert.is_some() {
-        "https"
-    } else {
-        "http"
+    let tls = server_tls.cert.is_some();
+    let server = ServerSecurity {
+        token: token.clone(),
+        tls: server_tls,
     };
-    orders.inventory_url = format!("{scheme}://{}", inventory.local_addr());
-    let orders = Orders::build(orders, db.clone()).await?;
-    facade.orders_url = format!("{scheme}://{}", orders.local_addr());
+    let client = ClientSecurity {
+        token,
+        tls: client_tls,
+    };
+    let local = |addr| Upstream {
+        urls: GrpcUrls::local(addr, tls),
+        security: client.clone(),
+    };
+    server.tls.config()?;
+    let db = open_database(&database).await?;
+    let inventory = bind_inventory(inventory, server.clone(), db.clone()).await?;
+    let orders = Orders::build(orders, server, local(inventory.local_addr()), db.clone()).await?;
     // On the embedded defaults a demo runs without any configuration, so it gets a key.
     let generated_key = (embedded && facade.webhook_key.is_none()).then(demo::generate_key);
     if let Some(key) = &generated_key {
         facade.webhook_key = Some(key.clone());
     }
     let signed = facade.webhook_signing_secrets.is_some();
-    let facade = Facade::build(facade)?;
+    let facade = Facade::build(facade, local(orders.local_addr()))?;
     let worker = Worker::new(&worker, db)?;
+    let heartbeat = worker.heartbeat();
     let demo = embedded.then(|| demo::Demo {
         inventory: inventory.local_addr(),
         orders: orders.local_addr(),
         http: facade.local_addr(),
         generated_key,
-        security: security.clone(),
+        security: client.clone(),
+        tls,
         signed,
     });
 
     let mut components = Components::new(shutdown);
-    components.metrics(&metrics).await?;
+    components.metrics(&metrics, Some(heartbeat)).await?;
     components.spawn("inventory", |token| async move {
         Ok(inventory.run(token).await?)
     });

@@ -8,25 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use support::{free_port, shop};
-
-/// Runs `shop args` with `env`, expecting it to fail at once with one line on stderr that
-/// names `variable`.
-fn assert_rejects(args: &[&str], env: &[(&str, &str)], variable: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let output = shop()
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{args:?} {env:?} should fail");
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "one line, got: {stderr}");
-    assert!(lines[0].contains(variable), "names {variable}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
+use support::{assert_rejects, free_port, shop};
 
 #[test]
 fn a_malformed_setting_is_one_line_naming_the_variable() {

@@ -243,3 +243,57 @@ fn shop_check_reports_drift_with_its_exit_status_and_the_inventory_exports_it() 
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// `shop probe`, as the container healthchecks run it, against a running `shop serve`: 0 for
+/// each gRPC server SERVING, the facade ready and the worker's loop alive; non-zero, saying
+/// why, for a port where nothing serves and a service the server does not have.
+#[test]
+fn shop_probe_passes_only_for_components_that_say_they_are_healthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = || format!("127.0.0.1:{}", free_port());
+    let (inventory, orders, http, metrics) = (addr(), addr(), addr(), addr());
+    let mut serve = Serve::start(
+        dir.path(),
+        &[
+            ("SHOP_INVENTORY_ADDR", inventory.clone()),
+            ("SHOP_ORDERS_ADDR", orders.clone()),
+            ("SHOP_HTTP_ADDR", http.clone()),
+            ("SHOP_METRICS_ADDR", metrics.clone()),
+        ],
+    );
+    serve.read_until("The invoice mail");
+    let probe = |args: &[&str]| shop().arg("probe").args(args).output().unwrap();
+
+    for args in [
+        vec!["grpc".to_owned(), format!("http://{inventory}")],
+        vec![
+            "grpc".to_owned(),
+            "--service".to_owned(),
+            "shop.orders.v1.OrderService".to_owned(),
+            format!("http://{orders}"),
+        ],
+        vec!["http".to_owned(), format!("http://{http}/readyz")],
+        vec!["http".to_owned(), format!("http://{metrics}/healthz")],
+    ] {
+        let output = probe(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(output.status.success(), "{args:?}: {output:?}");
+    }
+
+    let closed = format!("127.0.0.1:{}", free_port());
+    for args in [
+        vec!["grpc".to_owned(), format!("http://{closed}")],
+        vec!["http".to_owned(), format!("http://{closed}/healthz")],
+        vec![
+            "grpc".to_owned(),
+            "--service".to_owned(),
+            "shop.nothing.v1.NoService".to_owned(),
+            format!("http://{inventory}"),
+        ],
+        vec!["http".to_owned(), format!("http://{http}/no-such-path")],
+    ] {
+        let output = probe(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {output:?}");
+        assert!(!output.stderr.is_empty(), "{args:?} says why");
+    }
+    serve.stop();
+}

@@ -16,17 +16,6 @@ pub struct FacadeConfig {
     )]
     pub http_addr: SocketAddr,
 
-    /// URL of the orders gRPC service; several comma-separated URLs (replicas) are
-    /// balanced across.
-    #[arg(
-        long = "orders-url",
-        env = "SHOP_ORDERS_URL",
-        value_name = "SHOP_ORDERS_URL",
-        default_value = "http://127.0.0.1:50051",
-        value_parser = shop_common::config::parse_grpc_url
-    )]
-    pub orders_url: String,
-
     /// Secret the payment provider sends in `X-Webhook-Key`; several comma-separated keys are
     /// all accepted, so a key can be rotated without downtime. Required to start.
     #[arg(
@@ -59,9 +48,9 @@ pub struct FacadeConfig {
     )]
     pub orders_timeout: Duration,
 
-    /// Token and TLS for the calls to orders (set from the process-wide settings).
-    #[arg(skip)]
-    pub security: shop_common::grpc::GrpcSecurity,
+    /// Timeouts and the connection cap of the HTTP server.
+    #[command(flatten)]
+    pub http: crate::server::HttpLimits,
 }
 
 /// The documented defaults, without a webhook key (`Facade::build` refuses to start until
@@ -70,11 +59,10 @@ impl Default for FacadeConfig {
     fn default() -> Self {
         Self {
             http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            orders_url: "http://127.0.0.1:50051".to_owned(),
             webhook_key: None,
             webhook_signing_secrets: None,
             orders_timeout: Duration::from_secs(5),
-            security: shop_common::grpc::GrpcSecurity::default(),
+            http: crate::server::HttpLimits::default(),
         }
     }
 }
@@ -89,17 +77,13 @@ impl std::fmt::Debug for FacadeConfig {
         };
         f.debug_struct("FacadeConfig")
             .field("http_addr", &self.http_addr)
-            .field(
-                "orders_url",
-                &shop_common::config::redact_url(&self.orders_url),
-            )
             .field("webhook_key", &redacted(&self.webhook_key))
             .field(
                 "webhook_signing_secrets",
                 &redacted(&self.webhook_signing_secrets),
             )
             .field("orders_timeout", &self.orders_timeout)
-            .field("security", &self.security)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -143,7 +127,6 @@ mod tests {
         let parsed = Cli::try_parse_from(["shop"]).unwrap().facade;
         let default = FacadeConfig::default();
         assert_eq!(parsed.http_addr, default.http_addr);
-        assert_eq!(parsed.orders_url, default.orders_url);
         assert_eq!(parsed.orders_timeout, default.orders_timeout);
         assert_eq!(parsed.webhook_signing_secrets, None, "signing is opt-in");
 

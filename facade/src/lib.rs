@@ -6,6 +6,7 @@
 //! - [`config`]: settings (`SHOP_HTTP_ADDR`, `SHOP_ORDERS_URL`, `SHOP_WEBHOOK_KEY`, …);
 //! - [`startup`]: [`startup::Facade`], bind then serve;
 //! - [`routes`]: the router (webhook, OpenAPI document, health probes);
+//! - [`server`]: the HTTP server: timeouts, the connection cap, accept errors;
 //! - [`webhook_body`], [`auth`], [`signature`], [`error`], [`orders_client`]: the pieces of
 //!   the webhook (`signature`: the optional `X-Webhook-Signature`, when
 //!   `SHOP_WEBHOOK_SIGNING_SECRETS` is set).
@@ -16,6 +17,7 @@ pub mod error;
 pub mod observe;
 pub mod orders_client;
 pub mod routes;
+pub mod server;
 pub mod signature;
 pub mod startup;
 pub mod webhook_body;

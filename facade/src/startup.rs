@@ -2,14 +2,15 @@
 
 use std::net::SocketAddr;
 
-use axum::{Router, serve::ListenerExt};
+use axum::Router;
+use shop_common::grpc::Upstream;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::WebhookKeys,
     config::FacadeConfig,
-    orders_client::{InvalidOrdersUrl, OrdersClient},
+    orders_client::OrdersClient,
     routes::{AppState, router},
     signature::WebhookSigning,
 };
@@ -24,14 +25,14 @@ pub enum StartError {
     /// quietly running without it would accept unsigned webhooks.
     #[error("SHOP_WEBHOOK_SIGNING_SECRETS is set but holds no secret")]
     NoSigningSecret,
-    /// The orders URL is not an `http://` URL.
-    #[error("SHOP_ORDERS_URL {url} is not usable")]
-    InvalidOrdersUrl {
-        /// The URL, its password (if any) redacted.
+    /// The orders URLs or the TLS settings to call them with are not usable.
+    #[error("cannot call orders at SHOP_ORDERS_URL {url}: {source}")]
+    Orders {
+        /// The URLs, passwords (if any) redacted.
         url: String,
         /// Why.
         #[source]
-        source: InvalidOrdersUrl,
+        source: shop_common::grpc::ClientError,
     },
     /// The HTTP address cannot be bound.
     #[error("cannot listen on SHOP_HTTP_ADDR {addr}")]
@@ -49,14 +50,16 @@ pub enum StartError {
 pub struct Facade {
     listener: TcpListener,
     router: Router,
+    http: crate::server::HttpLimits,
 }
 
 impl Facade {
-    /// Checks `config` and binds `config.http_addr` (port 0 picks a free port). The orders
-    /// service is not contacted: it may come up later.
+    /// Checks `config` and binds `config.http_addr` (port 0 picks a free port), to call the
+    /// orders service at `orders` with its credentials. The orders service is not contacted:
+    /// it may come up later.
     ///
     /// Must be called inside a Tokio runtime.
-    pub fn build(config: FacadeConfig) -> Result<Self, StartError> {
+    pub fn build(config: FacadeConfig, orders: Upstream) -> Result<Self, StartError> {
         let keys = config
             .webhook_key
             .as_deref()
@@ -68,11 +71,12 @@ impl Facade {
             .map(|raw| WebhookSigning::parse(raw).ok_or(StartError::NoSigningSecret))
             .transpose()?;
         let orders =
-            OrdersClient::connect_lazy(&config.orders_url, config.orders_timeout, &config.security)
-                .map_err(|source| StartError::InvalidOrdersUrl {
-                    url: shop_common::config::redact_url(&config.orders_url),
+            OrdersClient::connect_lazy(&orders, config.orders_timeout).map_err(|source| {
+                StartError::Orders {
+                    url: format!("{:?}", orders.urls),
                     source,
-                })?;
+                }
+            })?;
         let listener = bind(config.http_addr).map_err(|source| StartError::Bind {
             addr: config.http_addr,
             source,
@@ -87,6 +91,7 @@ impl Facade {
         }
         Ok(Self {
             listener,
+            http: config.http,
             router: router(AppState {
                 orders,
                 keys,
@@ -102,21 +107,11 @@ impl Facade {
             .expect("a bound TCP listener has a local address")
     }
 
-    /// Serves HTTP until `shutdown` is cancelled, then lets in-flight requests finish.
+    /// Serves HTTP until `shutdown` is cancelled, then lets in-flight requests finish; with
+    /// the header, body and idle timeouts and the connection cap of `SHOP_HTTP_*` (see
+    /// [`crate::server`]).
     pub async fn run(self, shutdown: CancellationToken) -> std::io::Result<()> {
-        tracing::info!(addr = %self.local_addr(), "facade listening");
-        // Small JSON answers: do not let Nagle hold them back.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.cancelled().await;
-                tracing::info!("facade shutting down: finishing in-flight requests");
-            })
-            .await
+        crate::server::serve(self.listener, self.router, self.http, shutdown).await
     }
 }
 
@@ -138,7 +133,16 @@ fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 mod tests {
     use std::time::Duration;
 
+    use shop_common::{config::GrpcUrls, grpc::ClientSecurity};
+
     use super::*;
+
+    fn orders() -> Upstream {
+        Upstream {
+            urls: GrpcUrls::parse("http://127.0.0.1:50051").unwrap(),
+            security: ClientSecurity::default(),
+        }
+    }
 
     fn config(key: Option<&str>) -> FacadeConfig {
         FacadeConfig {
@@ -151,7 +155,7 @@ mod tests {
     #[tokio::test]
     async fn it_refuses_to_start_without_a_webhook_key() {
         for key in [None, Some(""), Some(" , ")] {
-            let error = Facade::build(config(key)).expect_err("no usable key");
+            let error = Facade::build(config(key), orders()).expect_err("no usable key");
             assert!(matches!(error, StartError::MissingWebhookKey));
             assert!(error.to_string().contains("SHOP_WEBHOOK_KEY"), "{error}");
         }
@@ -164,7 +168,7 @@ mod tests {
                 webhook_signing_secrets: Some(secrets.to_owned()),
                 ..config(Some("k"))
             };
-            let error = Facade::build(config).expect_err("no usable secret");
+            let error = Facade::build(config, orders()).expect_err("no usable secret");
             assert!(matches!(error, StartError::NoSigningSecret), "{secrets:?}");
             assert!(
                 error.to_string().contains("SHOP_WEBHOOK_SIGNING_SECRETS"),
@@ -174,29 +178,33 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn it_refuses_an_orders_url_it_cannot_use() {
-        let config = FacadeConfig {
-            orders_url: "orders:50051".to_owned(),
-            ..config(Some("k"))
+    async fn it_refuses_tls_files_it_cannot_read_naming_the_variable() {
+        let mut orders = Upstream {
+            urls: GrpcUrls::parse("https://orders:50051").unwrap(),
+            ..orders()
         };
-        let error = Facade::build(config).expect_err("no scheme");
-        assert!(error.to_string().contains("SHOP_ORDERS_URL"), "{error}");
+        orders.security.tls.ca = Some("/nonexistent".into());
+        let error = Facade::build(config(Some("k")), orders).expect_err("no such file");
+        let source = std::error::Error::source(&error).expect("the cause");
+        let error = format!("{error}: {source}");
+        assert!(error.contains("SHOP_ORDERS_URL"), "{error}");
+        assert!(error.contains("SHOP_GRPC_TLS_CA /nonexistent"), "{error}");
     }
 
     #[tokio::test]
     async fn an_address_in_use_is_reported_under_its_variable() {
-        let taken = Facade::build(config(Some("k"))).unwrap();
+        let taken = Facade::build(config(Some("k")), orders()).unwrap();
         let config = FacadeConfig {
             http_addr: taken.local_addr(),
             ..config(Some("k"))
         };
-        let error = Facade::build(config).expect_err("address in use");
+        let error = Facade::build(config, orders()).expect_err("address in use");
         assert!(error.to_string().contains("SHOP_HTTP_ADDR"), "{error}");
     }
 
     #[tokio::test]
     async fn it_serves_http_until_shutdown_even_with_orders_down() {
-        let facade = Facade::build(config(Some("k"))).unwrap();
+        let facade = Facade::build(config(Some("k")), orders()).unwrap();
         let url = format!("http://{}/healthz", facade.local_addr());
         let shutdown = CancellationToken::new();
         let server = tokio::spawn(facade.run(shutdown.clone()));

@@ -88,7 +88,9 @@ pub async fn run() {
     }
 
     let channel = |urls: &str| {
-        shop_common::grpc::connect_lazy(urls, Duration::from_secs(10), &Default::default()).unwrap()
+        let urls = shop_common::config::GrpcUrls::parse(urls).unwrap();
+        shop_common::grpc::connect_lazy(&urls, Duration::from_secs(10), &Default::default())
+            .unwrap()
     };
     let inventory = InventoryServiceClient::new(channel(&inventory_urls));
     let orders = OrderServiceClient::new(channel(&orders_urls));

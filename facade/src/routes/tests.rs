@@ -30,9 +30,11 @@ pub(super) fn closed_port_url() -> String {
 pub(super) fn app_with(keys: &str, signing: Option<WebhookSigning>) -> Router {
     router(AppState {
         orders: OrdersClient::connect_lazy(
-            &closed_port_url(),
+            &shop_common::grpc::Upstream {
+                urls: shop_common::config::GrpcUrls::parse(&closed_port_url()).unwrap(),
+                security: Default::default(),
+            },
             Duration::from_secs(2),
-            &Default::default(),
         )
         .unwrap(),
         keys: WebhookKeys::parse(keys).unwrap(),

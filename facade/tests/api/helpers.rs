@@ -8,7 +8,11 @@ use std::{net::SocketAddr, time::Duration};
 
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
-use shop_common::testing::{Backend, TestDatabase};
+use shop_common::{
+    config::GrpcUrls,
+    grpc::Upstream,
+    testing::{Backend, TestDatabase},
+};
 use shop_facade::{config::FacadeConfig, startup::Facade};
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
 use shop_orders::{config::OrdersConfig, startup::Orders};
@@ -68,6 +72,7 @@ pub async fn spawn_app_with_signing(
             addr: any_port(),
             ..InventoryConfig::default()
         },
+        Default::default(),
         database.db.clone(),
     )
     .await
@@ -78,9 +83,10 @@ pub async fn spawn_app_with_signing(
     let orders = Orders::build(
         OrdersConfig {
             addr: any_port(),
-            inventory_url: format!("http://{inventory_addr}"),
             ..OrdersConfig::default()
         },
+        Default::default(),
+        upstream(&format!("http://{inventory_addr}")),
         database.db.clone(),
     )
     .await
@@ -96,10 +102,10 @@ pub async fn spawn_app_with_signing(
 
     let base_url = start_facade(
         FacadeConfig {
-            orders_url: format!("http://{orders_addr}"),
             webhook_signing_secrets: signing_secrets.map(str::to_owned),
             ..facade_config()
         },
+        &format!("http://{orders_addr}"),
         &shutdown,
     );
     Some(TestApp {
@@ -126,11 +132,10 @@ pub fn spawn_facade_with_timeout(
     shutdown: &CancellationToken,
 ) -> String {
     let config = FacadeConfig {
-        orders_url: orders_url.to_owned(),
         orders_timeout,
         ..facade_config()
     };
-    start_facade(config, shutdown)
+    start_facade(config, orders_url, shutdown)
 }
 
 /// The tests' facade settings: any port, both keys, no signing.
@@ -142,8 +147,16 @@ fn facade_config() -> FacadeConfig {
     }
 }
 
-fn start_facade(config: FacadeConfig, shutdown: &CancellationToken) -> String {
-    let facade = Facade::build(config).expect("build the facade");
+/// A service at `url`, called without token or TLS.
+fn upstream(url: &str) -> Upstream {
+    Upstream {
+        urls: GrpcUrls::parse(url).expect("a valid URL"),
+        security: Default::default(),
+    }
+}
+
+fn start_facade(config: FacadeConfig, orders_url: &str, shutdown: &CancellationToken) -> String {
+    let facade = Facade::build(config, upstream(orders_url)).expect("build the facade");
     let base_url = format!("http://{}", facade.local_addr());
     tokio::spawn(facade.run(shutdown.child_token()));
     base_url

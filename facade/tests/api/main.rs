@@ -3,6 +3,7 @@
 //! PostgreSQL too when `TEST_DATABASE_URL` is set).
 
 mod auth;
+mod credentials;
 mod encodings;
 mod helpers;
 mod hostile;

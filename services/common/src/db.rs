@@ -52,8 +52,20 @@ pub enum ConnectError {
 /// A pooled connection idle at least this long is pinged before it is handed out.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
-/// Opens a connection pool to `url`, creating an SQLite file (and its directory) if needed.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
+/// Connections per pool when `SHOP_DATABASE_MAX_CONNECTIONS` is not set, on SQLite.
+pub const DEFAULT_SQLITE_POOL: u32 = 4;
+
+/// Connections per pool when `SHOP_DATABASE_MAX_CONNECTIONS` is not set, on PostgreSQL. Two
+/// replicas of the three components that use the database take 2 × 3 × 10 = 60 of
+/// PostgreSQL's default `max_connections` of 100 (deploy/README.md has the arithmetic).
+pub const DEFAULT_POSTGRES_POOL: u32 = 10;
+
+/// Opens a connection pool to `url` of at most `max_connections` (default: by database),
+/// creating an SQLite file (and its directory) if needed.
+pub async fn connect(
+    url: &str,
+    max_connections: Option<u32>,
+) -> Result<DatabaseConnection, ConnectError> {
     if let Some(dir) = sqlite_parent_dir(url) {
         std::fs::create_dir_all(&dir).map_err(|source| ConnectError::CreateDir {
             dir: dir.display().to_string(),
@@ -70,15 +82,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    if url.starts_with("sqlite:") {
-        // Readers proceed in parallel under WAL; writers queue on SQLite's lock.
-        options.max_connections(4);
+    // SQLite: readers proceed in parallel under WAL; writers queue on SQLite's lock.
+    // PostgreSQL: on two cores 10 did better than 6 and than 16-32 in development runs of the
+    // benchmark (figures not kept): more backends only add lock waits and context switches.
+    let default = if url.starts_with("sqlite:") {
+        DEFAULT_SQLITE_POOL
     } else {
-        // On two cores 10 did better than 6 and than 16-32 in development runs of the
-        // benchmark (figures not kept): more backends only add lock waits and context
-        // switches on PostgreSQL's side.
-        options.max_connections(10);
-    }
+        DEFAULT_POSTGRES_POOL
+    };
+    options.max_connections(max_connections.unwrap_or(default));
     // Ping only connections that sat idle, not every one handed out: the ping is a round
     // trip per acquire (several per webhook), and sqlx tests every connection on release
     // anyway. A connection idle that long may have been dropped (server restart, proxy
@@ -92,9 +104,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
         })
 }
 
-/// Opens a pool to `url` and applies every pending migration.
-pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, ConnectError> {
-    let db = connect(url).await?;
+/// Opens a pool to `url` (see [`connect`]) and applies every pending migration.
+pub async fn connect_and_migrate(
+    url: &str,
+    max_connections: Option<u32>,
+) -> Result<DatabaseConnection, ConnectError> {
+    let db = connect(url, max_connections).await?;
     migrate(&db, url).await?;
     Ok(db)
 }

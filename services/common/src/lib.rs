@@ -7,6 +7,7 @@
 pub mod config;
 pub mod db;
 pub mod grpc;
+pub mod liveness;
 pub mod metrics;
 pub mod paging;
 pub mod periodic;

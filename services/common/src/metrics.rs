@@ -8,14 +8,20 @@
 //! - `shop_payments_recorded_total{outcome}`: RecordPayment outcomes;
 //! - `shop_reservations{state}`, `shop_stock_drift_products`: the inventory's state;
 //! - `shop_invoice_jobs{state}`, `shop_outbox_oldest_due_seconds`,
-//!   `shop_invoices_sent_total`, `shop_invoice_failures_total`: the outbox.
+//!   `shop_invoices_sent_total`, `shop_invoice_failures_total`: the outbox;
+//! - `shop_grpc_client_refused_total{target,code}`: calls another component refused for
+//!   their credentials (a wrong `SHOP_GRPC_TOKEN` or client certificate);
+//! - `shop_grpc_accept_errors_total`, `shop_http_accept_errors_total` and the
+//!   `shop_http_connections*` family: accept errors and the facade's connection cap.
 
 use std::{net::SocketAddr, sync::OnceLock};
 
-use axum::{Router, routing::get};
+use axum::{Router, http::StatusCode, routing::get};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+use crate::liveness::Heartbeat;
 
 /// Latency buckets (seconds) for every `*_duration_seconds` histogram.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -66,10 +72,27 @@ pub fn router() -> Router {
     Router::new().route("/metrics", get(|| std::future::ready(render())))
 }
 
-/// Serves `/metrics` on `listener` until `shutdown`.
-pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> std::io::Result<()> {
-    tracing::info!(addr = %listener.local_addr()?, "metrics at /metrics");
-    axum::serve(listener, router())
+/// Serves `/metrics` and `/healthz` on `listener` until `shutdown`. `/healthz` answers 200
+/// while the process serves, and with `liveness` only while its last beat is recent (503
+/// otherwise), for the liveness probe of a component that has no server of its own.
+pub async fn serve(
+    listener: TcpListener,
+    liveness: Option<Heartbeat>,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    tracing::info!(addr = %listener.local_addr()?, "metrics at /metrics, liveness at /healthz");
+    let healthz = get(move || {
+        let alive = liveness.as_ref().is_none_or(Heartbeat::is_alive);
+        if !alive {
+            tracing::warn!("liveness: the loop has not turned recently");
+        }
+        std::future::ready(if alive {
+            (StatusCode::OK, "ok")
+        } else {
+            (StatusCode::SERVICE_UNAVAILABLE, "stalled")
+        })
+    });
+    axum::serve(listener, router().route("/healthz", healthz))
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await
 }
@@ -79,5 +102,50 @@ pub async fn bind(args: &MetricsArgs) -> std::io::Result<Option<TcpListener>> {
     match args.metrics_addr {
         Some(addr) => TcpListener::bind(addr).await.map(Some),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    async fn get_healthz(liveness: Option<Heartbeat>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        tokio::spawn(serve(listener, liveness, shutdown.clone()));
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        shutdown.cancel();
+        answer
+    }
+
+    #[tokio::test]
+    async fn healthz_follows_the_heartbeat_when_there_is_one() {
+        assert!(get_healthz(None).await.starts_with("HTTP/1.1 200"));
+        let heartbeat = Heartbeat::new(Duration::from_millis(20));
+        assert!(
+            get_healthz(Some(heartbeat.clone()))
+                .await
+                .starts_with("HTTP/1.1 200")
+        );
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        let stalled = get_healthz(Some(heartbeat.clone())).await;
+        assert!(stalled.starts_with("HTTP/1.1 503"), "{stalled}");
+        heartbeat.beat();
+        assert!(
+            get_healthz(Some(heartbeat))
+                .await
+                .starts_with("HTTP/1.1 200")
+        );
     }
 }

@@ -5,7 +5,7 @@ use tracing_subscriber::EnvFilter;
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
-    /// Human-readable lines (with ANSI colours on a terminal).
+    /// Human-readable lines (with ANSI colours only on a terminal, and never with `NO_COLOR`).
     #[default]
     Text,
     /// One JSON object per line, with the fields of the current span (`trace_id`,
@@ -23,6 +23,10 @@ pub fn init(format: LogFormat) {
     });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colours(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .with_writer(std::io::stderr);
     // A second call (e.g. from tests) keeps the first subscriber.
     let _ = match format {
@@ -34,4 +38,24 @@ pub fn init(format: LogFormat) {
             .flatten_event(true)
             .try_init(),
     };
+}
+
+/// Whether log lines get ANSI colours: only on a terminal, and not when `NO_COLOR` is set to
+/// anything but the empty string (<https://no-color.org>). Log files and pipelines get plain
+/// text.
+fn colours(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colours;
+
+    #[test]
+    fn colours_only_on_a_terminal_without_no_color() {
+        assert!(colours(true, None));
+        assert!(colours(true, Some("".as_ref())));
+        assert!(!colours(true, Some("1".as_ref())));
+        assert!(!colours(false, None));
+    }
 }

@@ -40,7 +40,7 @@ impl TestDatabase {
                 (create_postgres_database(&admin_url).await, None)
             }
         };
-        let db = crate::db::connect_and_migrate(&url)
+        let db = crate::db::connect_and_migrate(&url, None)
             .await
             .unwrap_or_else(|e| panic!("test database {url}: {e}"));
         Some(Self { url, db, _dir: dir })

@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use shop_common::{config::parse_duration, grpc::GrpcSecurity};
+use shop_common::config::parse_duration;
 
 /// Settings of the inventory service.
 #[derive(clap::Args, Debug, Clone)]
@@ -49,10 +49,6 @@ pub struct InventoryConfig {
         value_parser = parse_duration
     )]
     pub check_interval: Duration,
-
-    /// Token and TLS (set from the process-wide settings).
-    #[arg(skip)]
-    pub security: GrpcSecurity,
 }
 
 impl Default for InventoryConfig {
@@ -62,7 +58,6 @@ impl Default for InventoryConfig {
             reservation_ttl: Duration::from_secs(30 * 60),
             sweep_interval: Duration::from_secs(5),
             check_interval: Duration::from_secs(60),
-            security: GrpcSecurity::default(),
         }
     }
 }

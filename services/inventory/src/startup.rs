@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use sea_orm::DatabaseConnection;
-use shop_common::grpc::{GrpcService, ServeError};
+use shop_common::grpc::{GrpcService, ServeError, ServerSecurity};
 use shop_proto::inventory::v1::inventory_service_server::{InventoryServiceServer, SERVICE_NAME};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -16,16 +16,23 @@ pub struct Inventory {
     listener: TcpListener,
     store: Store,
     config: InventoryConfig,
+    security: ServerSecurity,
 }
 
 impl Inventory {
-    /// Binds `config.addr` (port 0 picks a free port) over a migrated database.
-    pub async fn build(config: InventoryConfig, db: DatabaseConnection) -> std::io::Result<Self> {
+    /// Binds `config.addr` (port 0 picks a free port) over a migrated database; serves with
+    /// `security`'s token and TLS.
+    pub async fn build(
+        config: InventoryConfig,
+        security: ServerSecurity,
+        db: DatabaseConnection,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.addr).await?;
         Ok(Self {
             listener,
             store: Store::new(db),
             config,
+            security,
         })
     }
 
@@ -54,7 +61,7 @@ impl Inventory {
             routes: Routes::new(InventoryServiceServer::new(api)),
             name: SERVICE_NAME,
             file_descriptor_set: shop_proto::FILE_DESCRIPTOR_SET,
-            security: self.config.security.clone(),
+            security: self.security,
         };
         let served = shop_common::grpc::serve(self.listener, service, shutdown.clone()).await;
         shutdown.cancel();

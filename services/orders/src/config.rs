@@ -2,8 +2,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-pub use shop_common::config::parse_grpc_url;
-use shop_common::{config::parse_duration, grpc::GrpcSecurity};
+use shop_common::config::parse_duration;
 
 /// Settings of the orders service.
 #[derive(clap::Args, Debug, Clone)]
@@ -17,17 +16,6 @@ pub struct OrdersConfig {
         default_value = "127.0.0.1:50051"
     )]
     pub addr: SocketAddr,
-
-    /// Where the orders service reaches the inventory service; several comma-separated URLs
-    /// (replicas) are balanced across.
-    #[arg(
-        long = "inventory-url",
-        env = "SHOP_INVENTORY_URL",
-        value_name = "SHOP_INVENTORY_URL",
-        default_value = "http://127.0.0.1:50052",
-        value_parser = parse_grpc_url
-    )]
-    pub inventory_url: String,
 
     /// Deadline of every call to the inventory service.
     #[arg(
@@ -49,20 +37,14 @@ pub struct OrdersConfig {
         value_parser = parse_duration
     )]
     pub sweep_interval: Duration,
-
-    /// Token and TLS (set from the process-wide settings).
-    #[arg(skip)]
-    pub security: GrpcSecurity,
 }
 
 impl Default for OrdersConfig {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
-            inventory_url: "http://127.0.0.1:50052".to_owned(),
             inventory_timeout: Duration::from_secs(5),
             sweep_interval: Duration::from_secs(5),
-            security: GrpcSecurity::default(),
         }
     }
 }

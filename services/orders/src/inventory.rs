@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use shop_common::grpc::{ClientError, ClientInterceptor, GrpcSecurity};
+use shop_common::grpc::{ClientError, ClientInterceptor, Upstream};
 use shop_proto::inventory::{
     reasons,
     v1::{self as pb, inventory_service_client::InventoryServiceClient},
@@ -45,19 +45,11 @@ pub struct InventoryClient {
 }
 
 impl InventoryClient {
-    /// A client of the service at `urls` (comma-separated replicas are balanced across);
+    /// A client of the service at `inventory` (several replicas are balanced across);
     /// connects lazily (and reconnects) as needed. Every call fails after `timeout`.
-    pub fn new(
-        urls: &str,
-        timeout: Duration,
-        security: &GrpcSecurity,
-    ) -> Result<Self, ClientError> {
-        let channel = shop_common::grpc::connect_lazy(urls, timeout, security)?;
+    pub fn new(inventory: &Upstream, timeout: Duration) -> Result<Self, ClientError> {
         Ok(Self {
-            client: InventoryServiceClient::with_interceptor(
-                channel,
-                ClientInterceptor::new(security),
-            ),
+            client: InventoryServiceClient::new(inventory.connect_lazy(timeout)?),
         })
     }
 
@@ -144,6 +136,7 @@ enum Call {
 }
 
 fn classify(status: Status, call: Call) -> InventoryError {
+    shop_common::grpc::report_refused_credentials(&status, "inventory");
     let reason = status.get_details_error_info().map(|info| info.reason);
     match (status.code(), reason.as_deref(), call) {
         (Code::FailedPrecondition, Some(reasons::INSUFFICIENT_STOCK), _) => {

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use sea_orm::DatabaseConnection;
-use shop_common::grpc::{GrpcService, ServeError};
+use shop_common::grpc::{GrpcService, ServeError, ServerSecurity, Upstream};
 use shop_proto::orders::v1::order_service_server::{OrderServiceServer, SERVICE_NAME};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -41,27 +41,34 @@ pub struct Orders {
     app: OrdersApp,
     faults: Faults,
     config: OrdersConfig,
+    security: ServerSecurity,
+    inventory_urls: String,
 }
 
 impl Orders {
-    /// Binds `config.addr` (port 0 picks a free port) over a migrated database. Inventory is
-    /// connected lazily: the service starts even if inventory is not up yet.
-    pub async fn build(config: OrdersConfig, db: DatabaseConnection) -> Result<Self, StartError> {
+    /// Binds `config.addr` (port 0 picks a free port) over a migrated database, to serve with
+    /// `security`'s token and TLS and to call `inventory`. Inventory is connected lazily: the
+    /// service starts even if inventory is not up yet.
+    pub async fn build(
+        config: OrdersConfig,
+        security: ServerSecurity,
+        inventory: Upstream,
+        db: DatabaseConnection,
+    ) -> Result<Self, StartError> {
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|source| StartError::Bind {
                 addr: config.addr,
                 source,
             })?;
-        let inventory = InventoryClient::new(
-            &config.inventory_url,
-            config.inventory_timeout,
-            &config.security,
-        )
-        .map_err(|source| StartError::InventoryUrl {
-            url: config.inventory_url.clone(),
-            source,
-        })?;
+        let inventory_urls = format!("{:?}", inventory.urls);
+        let inventory =
+            InventoryClient::new(&inventory, config.inventory_timeout).map_err(|source| {
+                StartError::InventoryUrl {
+                    url: inventory_urls.clone(),
+                    source,
+                }
+            })?;
         let faults = Faults::default();
         let app = OrdersApp::new(Store::new(db), inventory, faults.clone());
         Ok(Self {
@@ -69,6 +76,8 @@ impl Orders {
             app,
             faults,
             config,
+            security,
+            inventory_urls,
         })
     }
 
@@ -86,7 +95,7 @@ impl Orders {
 
     /// Serves gRPC and runs the expiry sweeper until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), ServeError> {
-        tracing::info!(addr = %self.local_addr(), inventory = %self.config.inventory_url, "orders service listening");
+        tracing::info!(addr = %self.local_addr(), inventory = %self.inventory_urls, "orders service listening");
         let sweeper = tokio::spawn(sweeper::run(
             self.app.clone(),
             self.config.sweep_interval,
@@ -96,7 +105,7 @@ impl Orders {
             routes: Routes::new(OrderServiceServer::new(OrdersApi::new(self.app))),
             name: SERVICE_NAME,
             file_descriptor_set: shop_proto::FILE_DESCRIPTOR_SET,
-            security: self.config.security.clone(),
+            security: self.security,
         };
         let served = shop_common::grpc::serve(self.listener, service, shutdown.clone()).await;
         shutdown.cancel();

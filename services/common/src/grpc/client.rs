@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use tonic::{
     Request, Status,
+    codegen::InterceptedService,
     metadata::{AsciiMetadataValue, MetadataValue},
     service::Interceptor,
     transport::{Channel, Endpoint},
 };
 
-use super::security::{GrpcSecurity, TlsFileError};
-use crate::trace;
+use super::security::{ClientSecurity, GrpcToken, TlsFileError};
+use crate::{config::GrpcUrls, trace};
 
 /// Why a client could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -26,46 +27,83 @@ pub enum ClientError {
         #[source]
         source: tonic::transport::Error,
     },
-    /// The list is empty.
-    #[error("no URL given")]
-    NoUrl,
+    /// Client TLS files are configured, but no URL is `https://`: they would be ignored,
+    /// and the calls sent in plain text.
+    #[error(
+        "SHOP_GRPC_TLS_CA or SHOP_GRPC_TLS_CLIENT_CERT is set, but {urls} is not https://: \
+         use https:// URLs, or unset the TLS settings"
+    )]
+    TlsWithoutHttps {
+        /// The URLs.
+        urls: String,
+    },
     /// A TLS file could not be read.
     #[error(transparent)]
     Tls(#[from] TlsFileError),
 }
 
-/// A channel to the service at `urls` (comma-separated for several replicas, balanced
-/// across); connects lazily and reconnects by itself. Every call fails after `timeout`.
+/// A service a component calls: where it is, and the credentials to call it with.
+#[derive(Clone, Debug)]
+pub struct Upstream {
+    /// Its URL, or its replicas' URLs.
+    pub urls: GrpcUrls,
+    /// The token and TLS settings calls carry.
+    pub security: ClientSecurity,
+}
+
+impl Upstream {
+    /// A channel to it (see [`connect_lazy`]) and the interceptor that adds the token.
+    pub fn connect_lazy(
+        &self,
+        timeout: Duration,
+    ) -> Result<InterceptedService<Channel, ClientInterceptor>, ClientError> {
+        let channel = connect_lazy(&self.urls, timeout, &self.security)?;
+        Ok(InterceptedService::new(
+            channel,
+            ClientInterceptor::new(&self.security.token),
+        ))
+    }
+}
+
+/// A channel to the service at `urls` (several replicas are balanced across); connects
+/// lazily and reconnects by itself. Every call fails after `timeout`. The TLS files are read
+/// now, so a wrong path fails here, naming its variable.
 pub fn connect_lazy(
-    urls: &str,
+    urls: &GrpcUrls,
     timeout: Duration,
-    security: &GrpcSecurity,
+    security: &ClientSecurity,
 ) -> Result<Channel, ClientError> {
+    if security.tls.is_configured() && !urls.any_tls() {
+        return Err(ClientError::TlsWithoutHttps {
+            urls: urls.to_string(),
+        });
+    }
+    let tls = if urls.any_tls() {
+        Some(security.tls.config()?)
+    } else {
+        None
+    };
     let mut endpoints = Vec::new();
-    for url in urls.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+    for uri in urls.uris() {
         let invalid = |source| ClientError::Url {
-            url: url.to_owned(),
+            url: uri.to_string(),
             source,
         };
-        let mut endpoint = Endpoint::new(url.to_owned())
-            .map_err(invalid)?
+        let mut endpoint = Endpoint::from(uri.clone())
             .connect_timeout(timeout.min(Duration::from_secs(2)))
             .timeout(timeout)
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(30))
             .keep_alive_while_idle(true);
-        if url.starts_with("https://") {
-            endpoint = endpoint
-                .tls_config(security.client_tls()?)
-                .map_err(invalid)?;
+        if let (Some("https"), Some(tls)) = (uri.scheme_str(), &tls) {
+            endpoint = endpoint.tls_config(tls.clone()).map_err(invalid)?;
         }
         endpoints.push(endpoint);
     }
-    match endpoints.len() {
-        0 => Err(ClientError::NoUrl),
-        1 => Ok(endpoints.remove(0).connect_lazy()),
-        _ => Ok(Channel::balance_list(endpoints.into_iter())),
-    }
+    Ok(match endpoints.len() {
+        1 => endpoints.remove(0).connect_lazy(),
+        _ => Channel::balance_list(endpoints.into_iter()),
+    })
 }
 
 /// Adds `authorization` (when a token is configured), `traceparent` and `x-request-id` to
@@ -76,11 +114,11 @@ pub struct ClientInterceptor {
 }
 
 impl ClientInterceptor {
-    /// An interceptor sending `security`'s token.
-    pub fn new(security: &GrpcSecurity) -> Self {
+    /// An interceptor sending `token`.
+    pub fn new(token: &GrpcToken) -> Self {
         Self {
-            authorization: security
-                .token()
+            authorization: token
+                .get()
                 .and_then(|token| MetadataValue::try_from(format!("Bearer {token}")).ok()),
         }
     }
@@ -101,4 +139,26 @@ impl Interceptor for ClientInterceptor {
         }
         Ok(request)
     }
+}
+
+/// Logs (at ERROR) and counts a call that `target` refused for its credentials, naming the
+/// settings to check: a wrong or missing `SHOP_GRPC_TOKEN`, or (for PERMISSION_DENIED) a
+/// client certificate the server does not accept. Such a refusal is a misconfiguration that
+/// no retry cures, so it must stand out in the logs; the caller still answers "try later",
+/// since nothing is lost while it is fixed. Other codes pass silently.
+pub fn report_refused_credentials(status: &Status, target: &'static str) {
+    let code = match status.code() {
+        tonic::Code::Unauthenticated => "UNAUTHENTICATED",
+        tonic::Code::PermissionDenied => "PERMISSION_DENIED",
+        _ => return,
+    };
+    metrics::counter!("shop_grpc_client_refused_total", "target" => target, "code" => code)
+        .increment(1);
+    tracing::error!(
+        target_service = target,
+        grpc_code = code,
+        grpc_message = status.message(),
+        "the {target} service refused this component's credentials: check that SHOP_GRPC_TOKEN \
+         is the same here and on {target} (and, with mutual TLS, SHOP_GRPC_TLS_CLIENT_CERT)"
+    );
 }

@@ -7,10 +7,15 @@ mod client;
 mod layer;
 mod security;
 
-pub use client::{ClientError, ClientInterceptor, connect_lazy};
+pub use client::{
+    ClientError, ClientInterceptor, Upstream, connect_lazy, report_refused_credentials,
+};
 pub use layer::ServerLayer;
-pub use security::{GrpcSecurity, TlsFileError};
+pub use security::{ClientSecurity, ClientTls, GrpcToken, ServerSecurity, ServerTls, TlsFileError};
 
+use std::time::Duration;
+
+use futures::StreamExt as _;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::{
@@ -18,6 +23,9 @@ use tonic::{
     transport::{Server, server::TcpIncoming},
 };
 use tonic_health::ServingStatus;
+
+/// How long a gRPC server pauses after a failed accept (e.g. out of file descriptors).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Why a gRPC server stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +53,7 @@ pub struct GrpcService {
     /// Encoded `FileDescriptorSet` that describes it, for reflection.
     pub file_descriptor_set: &'static [u8],
     /// Token and TLS.
-    pub security: GrpcSecurity,
+    pub security: ServerSecurity,
 }
 
 /// Serves `service` plus reflection and health on `listener` until `shutdown` is cancelled,
@@ -81,7 +89,21 @@ pub async fn serve(
         .add_service(reflection_v1alpha);
 
     let listen_addr = listener.local_addr()?;
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    // TCP keep-alive: a peer that vanished (power loss, a dropped NAT entry) is found even
+    // on a connection HTTP/2 pings do not reach yet.
+    let incoming = TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .with_keepalive(Some(Duration::from_secs(60)));
+    // tonic's accept loop retries a failed accept at once (logging at trace level), so out
+    // of file descriptors it would spin: log, count and pause before handing it the error.
+    let incoming = incoming.then(|accepted| async move {
+        if let Err(error) = &accepted {
+            metrics::counter!("shop_grpc_accept_errors_total").increment(1);
+            tracing::warn!(%error, "cannot accept a gRPC connection; pausing {ACCEPT_BACKOFF:?}");
+            tokio::time::sleep(ACCEPT_BACKOFF).await;
+        }
+        accepted
+    });
     let name = service.name;
     let signal = async move {
         shutdown.cancelled().await;
@@ -93,15 +115,23 @@ pub async fn serve(
             .set_service_status("", ServingStatus::NotServing)
             .await;
     };
-    let mut server = Server::builder();
-    if let Some(tls) = service.security.server_tls()? {
+    let mut server = Server::builder()
+        // HTTP/2 pings on an idle connection: a dead peer's connection is closed within
+        // 30 s + 10 s instead of holding its file descriptor and streams for ever.
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+        // One client cannot run more than this many calls at once on one connection.
+        .max_concurrent_streams(256)
+        // Safety net above every caller's deadline (5 s by default): no call runs for ever.
+        .timeout(Duration::from_secs(60));
+    if let Some(tls) = service.security.tls.config()? {
         server = server.tls_config(tls)?;
     }
-    if service.security.token().is_none() && !listen_addr.ip().is_loopback() {
+    if service.security.token.get().is_none() && !listen_addr.ip().is_loopback() {
         tracing::warn!(service = name, addr = %listen_addr, "no SHOP_GRPC_TOKEN: gRPC calls from the network are not authenticated");
     }
     server
-        .layer(ServerLayer::new(service.security.token()))
+        .layer(ServerLayer::new(service.security.token.get()))
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, signal)
         .await?;

@@ -1,14 +1,20 @@
 //! Internal gRPC security, off by default on loopback: a shared bearer token
 //! (`SHOP_GRPC_TOKEN`) checked by every server and sent by every client, and TLS through
 //! tonic's rustls support, optionally with client certificates (mutual TLS).
+//!
+//! Each piece is its own group of flags, so a component's command line holds exactly the
+//! pieces it uses: a server ([`ServerSecurity`]: token + [`ServerTls`]), a client
+//! ([`ClientSecurity`]: token + [`ClientTls`]), or both (orders: the token once, both TLS
+//! groups). The TLS files are read once, when a server or client is built, and an unreadable
+//! file is an error naming its variable.
 
 use std::{fmt, path::PathBuf};
 
 use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
 
-/// Security settings shared by every gRPC server and client of a process.
+/// The bearer token of internal gRPC calls.
 #[derive(clap::Args, Clone, Default)]
-pub struct GrpcSecurity {
+pub struct GrpcToken {
     /// Bearer token every gRPC call must carry (`authorization: Bearer <token>`), and every
     /// client sends. Unset: no token (fine on loopback; set it when components talk over a
     /// network). The health service stays open for probes.
@@ -18,16 +24,47 @@ pub struct GrpcSecurity {
         value_name = "SHOP_GRPC_TOKEN",
         hide_env_values = true
     )]
-    pub token: Option<String>,
+    token: Option<String>,
+}
 
-    /// PEM certificate (chain) the gRPC servers present; with SHOP_GRPC_TLS_KEY, servers speak TLS.
+impl GrpcToken {
+    /// A token (for tests and in-process wiring).
+    pub fn new(token: impl Into<String>) -> Self {
+        Self {
+            token: Some(token.into()),
+        }
+    }
+
+    /// The token, if set and not blank.
+    pub fn get(&self) -> Option<&str> {
+        self.token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
+}
+
+impl fmt::Debug for GrpcToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.get().is_some() {
+            "<redacted>"
+        } else {
+            "<not set>"
+        })
+    }
+}
+
+/// TLS of a gRPC server.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ServerTls {
+    /// PEM certificate (chain) the gRPC server presents; with SHOP_GRPC_TLS_KEY, it speaks TLS.
     #[arg(
         long = "grpc-tls-cert",
         env = "SHOP_GRPC_TLS_CERT",
         value_name = "SHOP_GRPC_TLS_CERT",
         requires = "tls_key"
     )]
-    pub tls_cert: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
 
     /// PEM private key of SHOP_GRPC_TLS_CERT.
     #[arg(
@@ -35,34 +72,42 @@ pub struct GrpcSecurity {
         long = "grpc-tls-key",
         env = "SHOP_GRPC_TLS_KEY",
         value_name = "SHOP_GRPC_TLS_KEY",
-        requires = "tls_cert"
+        requires = "cert"
     )]
-    pub tls_key: Option<PathBuf>,
+    pub key: Option<PathBuf>,
 
-    /// PEM CA certificate: servers then require client certificates signed by it (mutual TLS).
+    /// PEM CA certificate: the server then requires client certificates signed by it
+    /// (mutual TLS).
     #[arg(
         long = "grpc-tls-client-ca",
         env = "SHOP_GRPC_TLS_CLIENT_CA",
-        value_name = "SHOP_GRPC_TLS_CLIENT_CA"
+        value_name = "SHOP_GRPC_TLS_CLIENT_CA",
+        requires = "cert"
     )]
-    pub tls_client_ca: Option<PathBuf>,
+    pub client_ca: Option<PathBuf>,
+}
 
-    /// PEM CA certificate clients trust for `https://` service URLs.
+/// TLS of a gRPC client, used for `https://` service URLs.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ClientTls {
+    /// PEM CA certificate the client trusts for `https://` service URLs.
     #[arg(
+        id = "tls_ca",
         long = "grpc-tls-ca",
         env = "SHOP_GRPC_TLS_CA",
         value_name = "SHOP_GRPC_TLS_CA"
     )]
-    pub tls_ca: Option<PathBuf>,
+    pub ca: Option<PathBuf>,
 
-    /// PEM certificate clients present (with SHOP_GRPC_TLS_CLIENT_KEY), for mutual TLS.
+    /// PEM certificate the client presents (with SHOP_GRPC_TLS_CLIENT_KEY), for mutual TLS.
     #[arg(
+        id = "client_cert",
         long = "grpc-tls-client-cert",
         env = "SHOP_GRPC_TLS_CLIENT_CERT",
         value_name = "SHOP_GRPC_TLS_CLIENT_CERT",
         requires = "client_key"
     )]
-    pub tls_client_cert: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
 
     /// PEM private key of SHOP_GRPC_TLS_CLIENT_CERT.
     #[arg(
@@ -70,21 +115,38 @@ pub struct GrpcSecurity {
         long = "grpc-tls-client-key",
         env = "SHOP_GRPC_TLS_CLIENT_KEY",
         value_name = "SHOP_GRPC_TLS_CLIENT_KEY",
-        requires = "tls_client_cert"
+        requires = "client_cert"
     )]
-    pub tls_client_key: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
 }
 
-impl fmt::Debug for GrpcSecurity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GrpcSecurity")
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("tls_cert", &self.tls_cert)
-            .field("tls_client_ca", &self.tls_client_ca)
-            .field("tls_ca", &self.tls_ca)
-            .field("tls_client_cert", &self.tls_client_cert)
-            .finish_non_exhaustive()
+impl ClientTls {
+    /// Whether any client TLS setting is given.
+    pub fn is_configured(&self) -> bool {
+        self.ca.is_some() || self.client_cert.is_some()
     }
+}
+
+/// What a gRPC server checks: the token, and TLS.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ServerSecurity {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub token: GrpcToken,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub tls: ServerTls,
+}
+
+/// What a gRPC client sends: the token, and TLS for `https://` URLs.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct ClientSecurity {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub token: GrpcToken,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub tls: ClientTls,
 }
 
 /// A TLS file that could not be read.
@@ -108,18 +170,10 @@ fn read(variable: &'static str, path: &PathBuf) -> Result<Vec<u8>, TlsFileError>
     })
 }
 
-impl GrpcSecurity {
-    /// The token, if set and not blank.
-    pub fn token(&self) -> Option<&str> {
-        self.token
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-    }
-
-    /// The servers' TLS settings, when a certificate is configured.
-    pub fn server_tls(&self) -> Result<Option<ServerTlsConfig>, TlsFileError> {
-        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+impl ServerTls {
+    /// The server's TLS settings, when a certificate is configured.
+    pub fn config(&self) -> Result<Option<ServerTlsConfig>, TlsFileError> {
+        let (Some(cert), Some(key)) = (&self.cert, &self.key) else {
             return Ok(None);
         };
         let identity = Identity::from_pem(
@@ -127,24 +181,62 @@ impl GrpcSecurity {
             read("SHOP_GRPC_TLS_KEY", key)?,
         );
         let mut tls = ServerTlsConfig::new().identity(identity);
-        if let Some(ca) = &self.tls_client_ca {
+        if let Some(ca) = &self.client_ca {
             tls = tls.client_ca_root(Certificate::from_pem(read("SHOP_GRPC_TLS_CLIENT_CA", ca)?));
         }
         Ok(Some(tls))
     }
+}
 
-    /// The clients' TLS settings for `https://` URLs.
-    pub fn client_tls(&self) -> Result<ClientTlsConfig, TlsFileError> {
+impl ClientTls {
+    /// The client's TLS settings for `https://` URLs.
+    pub fn config(&self) -> Result<ClientTlsConfig, TlsFileError> {
         let mut tls = ClientTlsConfig::new();
-        if let Some(ca) = &self.tls_ca {
+        if let Some(ca) = &self.ca {
             tls = tls.ca_certificate(Certificate::from_pem(read("SHOP_GRPC_TLS_CA", ca)?));
         }
-        if let (Some(cert), Some(key)) = (&self.tls_client_cert, &self.tls_client_key) {
+        if let (Some(cert), Some(key)) = (&self.client_cert, &self.client_key) {
             tls = tls.identity(Identity::from_pem(
                 read("SHOP_GRPC_TLS_CLIENT_CERT", cert)?,
                 read("SHOP_GRPC_TLS_CLIENT_KEY", key)?,
             ));
         }
         Ok(tls)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_never_printed() {
+        let printed = format!(
+            "{:?}",
+            ServerSecurity {
+                token: GrpcToken::new("s3cret-token"),
+                ..ServerSecurity::default()
+            }
+        );
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(printed.contains("<redacted>"), "{printed}");
+        assert!(format!("{:?}", GrpcToken::default()).contains("<not set>"));
+    }
+
+    #[test]
+    fn a_blank_token_counts_as_none() {
+        assert_eq!(GrpcToken::new("  ").get(), None);
+        assert_eq!(GrpcToken::new(" t ").get(), Some("t"));
+    }
+
+    #[test]
+    fn an_unreadable_tls_file_is_reported_under_its_variable() {
+        let tls = ClientTls {
+            ca: Some("/nonexistent/ca.pem".into()),
+            ..ClientTls::default()
+        };
+        let error = tls.config().expect_err("no such file").to_string();
+        assert!(error.contains("SHOP_GRPC_TLS_CA"), "{error}");
+        assert!(error.contains("/nonexistent/ca.pem"), "{error}");
     }
 }

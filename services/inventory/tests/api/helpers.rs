@@ -41,7 +41,7 @@ pub async fn spawn_app_with(
         ..InventoryConfig::default()
     };
     configure(&mut config);
-    let app = Inventory::build(config, database.db.clone())
+    let app = Inventory::build(config, Default::default(), database.db.clone())
         .await
         .expect("bind");
     let addr = app.local_addr();

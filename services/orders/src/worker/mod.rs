@@ -13,6 +13,7 @@ use std::{collections::HashMap, time::Duration};
 
 use futures::StreamExt;
 use sea_orm::DatabaseConnection;
+use shop_common::liveness::Heartbeat;
 use shop_invoice::{Mailbox, Mailer, MailerError};
 use tokio_util::sync::CancellationToken;
 
@@ -39,6 +40,7 @@ pub struct Worker {
     lease: Duration,
     concurrency: usize,
     renderer: render::Renderer,
+    heartbeat: Heartbeat,
 }
 
 impl Worker {
@@ -58,7 +60,16 @@ impl Worker {
             lease: config.lease,
             concurrency: usize::from(config.concurrency),
             renderer: render::Renderer::start(),
+            // A turn of the loop takes at most one batch, whose jobs are leased: a loop that
+            // has not turned for a whole lease is stuck.
+            heartbeat: Heartbeat::new(config.lease.max(Duration::from_secs(60))),
         })
+    }
+
+    /// The loop's heartbeat: beats on every turn, also while the database or the SMTP server
+    /// is away (the loop is alive, retrying); stale only when the loop is stuck.
+    pub fn heartbeat(&self) -> Heartbeat {
+        self.heartbeat.clone()
     }
 
     /// Sends invoices until `shutdown`; a batch in progress is finished first.
@@ -66,6 +77,7 @@ impl Worker {
         tracing::info!(mailer = ?self.mailer, "invoice worker started");
         let mut last_stats: Option<std::time::Instant> = None;
         loop {
+            self.heartbeat.beat();
             if last_stats.is_none_or(|at| at.elapsed() >= STATS_INTERVAL) {
                 self.export_stats().await;
                 last_stats = Some(std::time::Instant::now());

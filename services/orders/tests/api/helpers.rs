@@ -3,8 +3,11 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use shop_common::grpc::{ClientInterceptor, GrpcSecurity};
 use shop_common::testing::{Backend, TestDatabase};
+use shop_common::{
+    config::GrpcUrls,
+    grpc::{ClientInterceptor, ClientSecurity, ServerSecurity, Upstream},
+};
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
 use shop_orders::{
     config::{OrdersConfig, WorkerConfig},
@@ -22,17 +25,20 @@ use tonic::{Code, codegen::InterceptedService, transport::Channel};
 pub struct Settings {
     pub reservation_ttl: Duration,
     /// The inventory server's token and TLS.
-    pub inventory_security: GrpcSecurity,
-    /// The orders server's token and TLS, also used by its inventory client.
-    pub orders_security: GrpcSecurity,
+    pub inventory_security: ServerSecurity,
+    /// The orders server's token and TLS.
+    pub orders_security: ServerSecurity,
+    /// The token and TLS orders calls inventory with.
+    pub orders_client: ClientSecurity,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             reservation_ttl: Duration::from_secs(600),
-            inventory_security: GrpcSecurity::default(),
-            orders_security: GrpcSecurity::default(),
+            inventory_security: ServerSecurity::default(),
+            orders_security: ServerSecurity::default(),
+            orders_client: ClientSecurity::default(),
         }
     }
 }
@@ -66,42 +72,47 @@ pub async fn spawn_system(backend: Backend) -> Option<TestSystem> {
 
 pub async fn spawn_system_with(backend: Backend, settings: Settings) -> Option<TestSystem> {
     let database = TestDatabase::create(backend).await?;
-    let inventory_tls = settings.inventory_security.tls_cert.is_some();
+    let inventory_tls = settings.inventory_security.tls.cert.is_some();
     let inventory_config = InventoryConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         reservation_ttl: settings.reservation_ttl,
         sweep_interval: Duration::from_millis(50),
-        security: settings.inventory_security,
         ..InventoryConfig::default()
     };
-    let inventory = Inventory::build(inventory_config, database.db.clone())
-        .await
-        .unwrap();
+    let inventory = Inventory::build(
+        inventory_config,
+        settings.inventory_security,
+        database.db.clone(),
+    )
+    .await
+    .unwrap();
     let inventory_addr = inventory.local_addr();
     let inventory_shutdown = CancellationToken::new();
     tokio::spawn(inventory.run(inventory_shutdown.clone()));
 
-    let scheme = if inventory_tls { "https" } else { "http" };
-    let token = settings.orders_security.token().map(str::to_owned);
+    let clients = settings.orders_security.token.clone();
     let orders_config = OrdersConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
-        inventory_url: format!("{scheme}://{inventory_addr}"),
         inventory_timeout: Duration::from_secs(2),
         sweep_interval: Duration::from_millis(50),
-        security: settings.orders_security,
     };
-    let orders = Orders::build(orders_config, database.db.clone())
-        .await
-        .unwrap();
+    let inventory_upstream = Upstream {
+        urls: GrpcUrls::local(inventory_addr, inventory_tls),
+        security: settings.orders_client,
+    };
+    let orders = Orders::build(
+        orders_config,
+        settings.orders_security,
+        inventory_upstream,
+        database.db.clone(),
+    )
+    .await
+    .unwrap();
     let orders_addr = orders.local_addr();
     let faults = orders.faults();
     let orders_shutdown = CancellationToken::new();
     tokio::spawn(orders.run(orders_shutdown.clone()));
 
-    let clients = GrpcSecurity {
-        token,
-        ..GrpcSecurity::default()
-    };
     Some(TestSystem {
         inventory: InventoryServiceClient::with_interceptor(
             channel(inventory_addr).await,
@@ -145,7 +156,7 @@ impl TestSystem {
             addr: "127.0.0.1:0".parse().unwrap(),
             ..InventoryConfig::default()
         };
-        let reader = Inventory::build(config, self._database.db.clone())
+        let reader = Inventory::build(config, ServerSecurity::default(), self._database.db.clone())
             .await
             .unwrap();
         let addr = reader.local_addr();

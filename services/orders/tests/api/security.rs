@@ -1,7 +1,10 @@
 use std::path::PathBuf;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, KeyUsagePurpose};
-use shop_common::{grpc::GrpcSecurity, testing::Backend};
+use shop_common::{
+    grpc::{ClientSecurity, ClientTls, GrpcToken, ServerSecurity, ServerTls},
+    testing::Backend,
+};
 use shop_proto::orders::v1::{self as pb, order_service_client::OrderServiceClient};
 use tonic::{Code, transport::Channel};
 use tonic_health::pb::{
@@ -16,13 +19,18 @@ shop_common::test_on_both_databases! {
 }
 
 async fn token_required(backend: Backend) {
-    let token = GrpcSecurity {
-        token: Some("s3cret".into()),
-        ..GrpcSecurity::default()
+    let token = GrpcToken::new("s3cret");
+    let server = ServerSecurity {
+        token: token.clone(),
+        ..ServerSecurity::default()
     };
     let settings = Settings {
-        inventory_security: token.clone(),
-        orders_security: token,
+        inventory_security: server.clone(),
+        orders_security: server,
+        orders_client: ClientSecurity {
+            token,
+            ..ClientSecurity::default()
+        },
         ..Settings::default()
     };
     let Some(sys) = spawn_system_with(backend, settings).await else {
@@ -114,21 +122,25 @@ fn pki() -> Pki {
 
 async fn mutual_tls(backend: Backend) {
     let pki = pki();
-    let server = GrpcSecurity {
-        tls_cert: Some(pki.server.0.clone()),
-        tls_key: Some(pki.server.1.clone()),
-        tls_client_ca: Some(pki.ca.clone()),
-        ..GrpcSecurity::default()
+    let server = ServerSecurity {
+        tls: ServerTls {
+            cert: Some(pki.server.0.clone()),
+            key: Some(pki.server.1.clone()),
+            client_ca: Some(pki.ca.clone()),
+        },
+        ..ServerSecurity::default()
     };
-    let with_certificate = GrpcSecurity {
-        tls_ca: Some(pki.ca.clone()),
-        tls_client_cert: Some(pki.client.0.clone()),
-        tls_client_key: Some(pki.client.1.clone()),
-        ..GrpcSecurity::default()
+    let with_certificate = ClientSecurity {
+        tls: ClientTls {
+            ca: Some(pki.ca.clone()),
+            client_cert: Some(pki.client.0.clone()),
+            client_key: Some(pki.client.1.clone()),
+        },
+        ..ClientSecurity::default()
     };
     let settings = Settings {
         inventory_security: server.clone(),
-        orders_security: with_certificate,
+        orders_client: with_certificate,
         ..Settings::default()
     };
     let Some(sys) = spawn_system_with(backend, settings).await else {
@@ -146,13 +158,16 @@ async fn mutual_tls(backend: Backend) {
     assert_eq!(sys.counters(&mug).await, (8, 0));
 
     // The same system, but orders has no client certificate: the TLS inventory refuses it.
-    let without_certificate = GrpcSecurity {
-        tls_ca: Some(pki.ca.clone()),
-        ..GrpcSecurity::default()
+    let without_certificate = ClientSecurity {
+        tls: ClientTls {
+            ca: Some(pki.ca.clone()),
+            ..ClientTls::default()
+        },
+        ..ClientSecurity::default()
     };
     let settings = Settings {
         inventory_security: server,
-        orders_security: without_certificate,
+        orders_client: without_certificate,
         ..Settings::default()
     };
     let Some(mut sys) = spawn_system_with(backend, settings).await else {
