@@ -58,9 +58,11 @@ fn sample(variable: &str) -> (&'static str, Option<&'static str>, &'static [&'st
         "SHOP_WORKER_POLL_INTERVAL" => ("1010s", Some("1010s"), &[]),
         "SHOP_INVOICE_RETRY_DELAY" => ("1011s", Some("1011s"), &[]),
         "SHOP_INVOICE_LEASE" => ("1012s", Some("1012s"), &[]),
+        "SHOP_INVOICE_RETRY_FOR" => ("1013s", Some("1013s"), &[]),
+        "SHOP_INVOICE_MAX_RETRY_DELAY" => ("1014s", Some("1014s"), &[]),
         "SHOP_HTTP_MAX_CONNECTIONS" => ("777", Some("777"), &[]),
         "SHOP_WORKER_CONCURRENCY" => ("13", Some("concurrency: 13"), &[]),
-        "SHOP_INVOICE_MAX_ATTEMPTS" => ("21", Some("max_attempts: 21"), &[]),
+        "SHOP_INVOICE_MAX_ATTEMPTS" => ("21", Some("max_attempts: Some(\n"), &[]),
         "SHOP_MAIL_FROM" => (
             "Billing <billing@shop.example>",
             Some("billing@shop.example"),

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_inventory;
 mod m20261126_000002_orders;
+mod m20261202_000003_invoice_failing_since;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_inventory::Migration),
             Box::new(m20261126_000002_orders::Migration),
+            Box::new(m20261202_000003_invoice_failing_since::Migration),
         ]
     }
 }

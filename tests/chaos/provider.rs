@@ -4,7 +4,10 @@
 
 use std::{
     collections::BTreeMap,
-    sync::Mutex,
+    sync::{
+        Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -31,6 +34,8 @@ pub struct Provider {
     key: String,
     deadline: Duration,
     answers: Mutex<BTreeMap<u16, usize>>,
+    /// 503 answers that did not say when to retry.
+    unavailable_without_retry_after: AtomicUsize,
 }
 
 impl Provider {
@@ -46,6 +51,7 @@ impl Provider {
             key: key.to_owned(),
             deadline,
             answers: Mutex::default(),
+            unavailable_without_retry_after: AtomicUsize::new(0),
         }
     }
 
@@ -92,9 +98,21 @@ impl Provider {
             ),
         };
         match request.send().await {
-            Ok(response) => response.status().as_u16(),
+            Ok(response) => {
+                let code = response.status().as_u16();
+                if code == 503 && !response.headers().contains_key("retry-after") {
+                    self.unavailable_without_retry_after
+                        .fetch_add(1, Ordering::Relaxed);
+                }
+                code
+            }
             Err(_) => 0,
         }
+    }
+
+    /// How many 503 answers came without `Retry-After`.
+    pub fn unavailable_without_retry_after(&self) -> usize {
+        self.unavailable_without_retry_after.load(Ordering::Relaxed)
     }
 
     /// How many attempts got each HTTP status (0: transport error).

@@ -302,7 +302,7 @@ async fn play_provider(
 }
 
 /// Calls `call` until it gives an answer that is not a transient failure (or 90 s pass).
-async fn retry_grpc<T, F, Fut>(mut call: F) -> Result<T, tonic::Status>
+pub async fn retry_grpc<T, F, Fut>(mut call: F) -> Result<T, tonic::Status>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
@@ -328,9 +328,56 @@ where
     }
 }
 
-fn lazy_channel(addr: &str) -> Channel {
+pub fn lazy_channel(addr: &str) -> Channel {
     Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .timeout(Duration::from_secs(5))
         .connect_lazy()
+}
+
+/// One product with `stock` units and `orders` orders of 2 of it each (retrying across
+/// outages; `name` prefixes the SKU, e-mails and request ids): the product and the order ids.
+pub async fn product_with_orders(
+    inventory: &InventoryServiceClient<Channel>,
+    orders: &OrderServiceClient<Channel>,
+    name: &str,
+    stock: i32,
+    count: usize,
+) -> (inv::Product, Vec<String>) {
+    let product = retry_grpc(|| {
+        let mut client = inventory.clone();
+        let request = inv::CreateProductRequest {
+            sku: format!("{name}-1"),
+            name: format!("{name} mug"),
+            stock,
+        };
+        async move { client.create_product(request).await }
+    })
+    .await
+    .expect("create product");
+    let mut order_ids = Vec::new();
+    for n in 0..count {
+        let request = ord::CreateOrderRequest {
+            customer_email: format!("{name}{n}@example.com").to_lowercase(),
+            customer_name: format!("Customer {n}"),
+            currency: "EUR".into(),
+            items: vec![ord::OrderItem {
+                product_id: product.id.clone(),
+                name: format!("{name} mug"),
+                quantity: 2,
+                unit_price_minor: 1250,
+                line_total_minor: 0,
+            }],
+            request_id: format!("{name}-{n}"),
+        };
+        let order = retry_grpc(|| {
+            let mut client = orders.clone();
+            let request = request.clone();
+            async move { client.create_order(request).await }
+        })
+        .await
+        .expect("create order");
+        order_ids.push(order.id);
+    }
+    (product, order_ids)
 }

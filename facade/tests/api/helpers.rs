@@ -65,6 +65,8 @@ pub async fn spawn_app_with_signing(
     signing_secrets: Option<&str>,
 ) -> Option<TestApp> {
     let database = TestDatabase::create(backend).await?;
+    // Counted from the start, so tests can read `/metrics` (see `TestApp::metric`).
+    shop_common::metrics::handle();
     let shutdown = CancellationToken::new();
 
     let inventory = Inventory::build(
@@ -216,6 +218,14 @@ impl TestApp {
             .send()
             .await
             .expect("the facade answers")
+    }
+
+    /// One series of `GET /metrics` (`name{labels}` as rendered), if recorded: the metrics of
+    /// every component in this process.
+    pub async fn metric(&self, series: &str) -> Option<f64> {
+        let text = self.get("/metrics").await.text().await.unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
     }
 
     /// Stops the orders service and waits until it has stopped.

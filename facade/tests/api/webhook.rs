@@ -12,7 +12,7 @@ shop_common::test_on_both_databases! {
     a_paid_webhook_confirms_the_order_and_takes_its_stock => paid_confirms;
     a_failed_webhook_answers_200_and_leaves_the_order_awaiting_payment => failed_is_ignored;
     a_webhook_for_an_unknown_order_gets_404 => unknown_order;
-    a_paid_webhook_without_enough_stock_gets_400_and_confirms_nothing => insufficient_stock;
+    a_paid_webhook_without_enough_stock_gets_400_and_the_order_is_flagged_for_refund => insufficient_stock;
     a_payment_that_cannot_be_honoured_gets_200_and_is_flagged_for_a_refund => refund_required;
     missing_or_invalid_fields_get_400_naming_each_field_and_change_nothing => invalid_fields;
     malformed_json_gets_400 => malformed_json;
@@ -82,13 +82,43 @@ async fn insufficient_stock(backend: Backend) {
 
     let (status, body) = status_and_json(app.notify(&order, "paid").await).await;
 
+    // The contract's answer; the money the provider took is not forgotten.
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(
         body,
         json!({"detail": "insufficient stock to confirm the order"})
     );
-    assert_ne!(app.order_status(&order).await, OrderStatus::Confirmed);
-    assert_eq!(app.stock(&product).await.0, 1, "no stock was taken");
+    let flagged = app.order(&order).await;
+    assert_eq!(flagged.status(), OrderStatus::Cancelled);
+    assert!(flagged.refund_required);
+    assert!(flagged.cancel_reason.contains("refunded"), "{flagged:?}");
+    assert_eq!(
+        app.stock(&product).await,
+        (1, 0),
+        "no stock taken, none held"
+    );
+    assert_eq!(
+        app.payment_outcomes(&order).await,
+        [PaymentOutcome::RefundRequired]
+    );
+    let refunds = app.refund_events().await;
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].order_id, order);
+    assert!(
+        app.metric(r#"shop_refunds_required_total{reason="stock_unavailable"}"#)
+            .await
+            >= Some(1.0)
+    );
+
+    // The provider retries: recorded as a repeat, the order flagged once.
+    let (status, body) = status_and_json(app.notify(&order, "paid").await).await;
+    assert_eq!((status, body), (StatusCode::OK, received()));
+    assert_eq!(app.order(&order).await, flagged);
+    assert_eq!(
+        app.payment_outcomes(&order).await,
+        [PaymentOutcome::RefundRequired, PaymentOutcome::Duplicate]
+    );
+    assert_eq!(app.refund_events().await.len(), 1);
 }
 
 async fn refund_required(backend: Backend) {
@@ -100,7 +130,8 @@ async fn refund_required(backend: Backend) {
     app.cancel_order(&order).await;
     app.adjust_stock(&product, -3).await;
 
-    // The payment is recorded; a non-200 would make the provider retry forever.
+    // The payment is recorded; a non-200 would make the provider retry forever. The retry
+    // is a repeat: the order is flagged once.
     for _ in 0..2 {
         let (status, body) = status_and_json(app.notify(&order, "paid").await).await;
         assert_eq!((status, body), (StatusCode::OK, received()));
@@ -110,10 +141,7 @@ async fn refund_required(backend: Backend) {
     assert!(flagged.refund_required);
     assert_eq!(
         app.payment_outcomes(&order).await,
-        [
-            PaymentOutcome::RefundRequired,
-            PaymentOutcome::RefundRequired
-        ]
+        [PaymentOutcome::RefundRequired, PaymentOutcome::Duplicate]
     );
 }
 

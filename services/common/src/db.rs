@@ -6,6 +6,13 @@
 //!   so that read-then-write transactions take the write lock up front instead of failing
 //!   with `database is locked` half-way.
 //! - On PostgreSQL, callers take row locks (`SELECT … FOR UPDATE`) in a stable order.
+//!
+//! Write transactions run inside [`run_to_completion`], so that a caller that goes away
+//! cannot leave one half-done (see `completion`).
+
+mod completion;
+
+pub use completion::run_to_completion;
 
 use std::{path::Path, time::Duration};
 
@@ -153,7 +160,8 @@ fn sqlite_parent_dir(url: &str) -> Option<std::path::PathBuf> {
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
-/// (`IMMEDIATE`), so a read-then-write transaction never fails with a busy snapshot.
+/// (`IMMEDIATE`), so a read-then-write transaction never fails with a busy snapshot. Call it
+/// inside [`run_to_completion`] wherever the caller's future may be dropped (any request).
 pub async fn begin_write<C: TransactionTrait<Transaction = DatabaseTransaction>>(
     db: &C,
     backend: DbBackend,

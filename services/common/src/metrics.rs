@@ -8,7 +8,9 @@
 //! - `shop_payments_recorded_total{outcome}`: RecordPayment outcomes;
 //! - `shop_reservations{state}`, `shop_stock_drift_products`: the inventory's state;
 //! - `shop_invoice_jobs{state}`, `shop_outbox_oldest_due_seconds`,
-//!   `shop_invoices_sent_total`, `shop_invoice_failures_total`: the outbox;
+//!   `shop_invoices_sent_total`, `shop_invoice_failures_total`,
+//!   `shop_invoices_dead_total{reason}`: the outbox;
+//! - `shop_refunds_required_total{reason}`: paid orders that cannot be filled;
 //! - `shop_grpc_client_refused_total{target,code}`: calls another component refused for
 //!   their credentials (a wrong `SHOP_GRPC_TOKEN` or client certificate);
 //! - `shop_grpc_accept_errors_total`, `shop_http_accept_errors_total` and the

@@ -4,6 +4,8 @@ use std::{net::SocketAddr, time::Duration};
 
 use shop_common::config::parse_duration;
 
+use crate::domain::RetryPolicy;
+
 /// Settings of the orders service.
 #[derive(clap::Args, Debug, Clone)]
 pub struct OrdersConfig {
@@ -76,17 +78,29 @@ pub struct WorkerConfig {
     )]
     pub concurrency: u16,
 
-    /// Attempts before an invoice job is marked dead.
+    /// How long an invoice job is retried after its first failure before it is dead: long
+    /// enough to outlast a mail relay's outage.
+    #[arg(
+        long = "invoice-retry-for",
+        env = "SHOP_INVOICE_RETRY_FOR",
+        value_name = "SHOP_INVOICE_RETRY_FOR",
+        default_value = "24h",
+        value_parser = parse_duration
+    )]
+    pub retry_for: Duration,
+
+    /// An optional extra limit: attempts before an invoice job is dead, whichever of the two
+    /// limits comes first.
     #[arg(
         long = "invoice-max-attempts",
         env = "SHOP_INVOICE_MAX_ATTEMPTS",
         value_name = "SHOP_INVOICE_MAX_ATTEMPTS",
-        default_value_t = 8,
-        value_parser = clap::value_parser!(i32).range(1..=100)
+        value_parser = clap::value_parser!(i32).range(1..=1_000_000)
     )]
-    pub max_attempts: i32,
+    pub max_attempts: Option<i32>,
 
-    /// Delay before the first retry; it doubles with each failure (with jitter), up to 10 min.
+    /// Delay before the first retry; it doubles with each failure (with jitter), up to
+    /// SHOP_INVOICE_MAX_RETRY_DELAY.
     #[arg(
         long = "invoice-retry-delay",
         env = "SHOP_INVOICE_RETRY_DELAY",
@@ -96,8 +110,21 @@ pub struct WorkerConfig {
     )]
     pub retry_delay: Duration,
 
+    /// Longest delay between retries: once the mail relay is back, every invoice goes out
+    /// within this long.
+    #[arg(
+        long = "invoice-max-retry-delay",
+        env = "SHOP_INVOICE_MAX_RETRY_DELAY",
+        value_name = "SHOP_INVOICE_MAX_RETRY_DELAY",
+        default_value = "10m",
+        value_parser = parse_duration
+    )]
+    pub max_retry_delay: Duration,
+
     /// How long a worker holds a claimed job; a worker that dies mid-send releases it when
-    /// this runs out. Longer than the slowest SMTP delivery.
+    /// this runs out. Longer than the slowest SMTP delivery. Recording a send's outcome is
+    /// retried for up to 9/10 of it (the database may be away), so a database outage that
+    /// ends within that sends no invoice twice.
     #[arg(
         long = "invoice-lease",
         env = "SHOP_INVOICE_LEASE",
@@ -115,9 +142,21 @@ impl WorkerConfig {
             mail,
             poll_interval: Duration::from_millis(500),
             concurrency: 4,
-            max_attempts: 8,
-            retry_delay: Duration::from_secs(2),
+            retry_for: RetryPolicy::default().retry_for,
+            max_attempts: None,
+            retry_delay: RetryPolicy::default().base_delay,
+            max_retry_delay: RetryPolicy::default().max_delay,
             lease: Duration::from_secs(300),
+        }
+    }
+
+    /// How failed sends are retried.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            retry_for: self.retry_for,
+            max_attempts: self.max_attempts,
+            base_delay: self.retry_delay,
+            max_delay: self.max_retry_delay,
         }
     }
 }

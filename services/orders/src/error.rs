@@ -26,6 +26,16 @@ pub enum Error {
     /// Stock could not be reserved or committed (inventory's message names the products).
     #[error("{0}")]
     InsufficientStock(String),
+    /// Paid while awaiting payment, but its stock could not be committed: the order is now
+    /// cancelled and its payment flagged for refund. Answered like [`Self::InsufficientStock`]
+    /// (FAILED_PRECONDITION), the answer the payment provider's contract gives.
+    #[error("{shortfall}; order {id} is cancelled and its payment must be refunded")]
+    PaidWithoutStock {
+        /// The order.
+        id: OrderId,
+        /// Inventory's message, naming the products short.
+        shortfall: String,
+    },
     /// The order's status forbids the request.
     #[error("order {id} is {}; {action}", .status.as_str().replace('_', " "))]
     WrongStatus {
@@ -86,6 +96,18 @@ impl From<Error> for Status {
                     INSUFFICIENT_STOCK,
                     DOMAIN,
                     std::collections::HashMap::new(),
+                ),
+            ),
+            Error::PaidWithoutStock { .. } => Status::with_error_details(
+                Code::FailedPrecondition,
+                message,
+                ErrorDetails::with_error_info(
+                    INSUFFICIENT_STOCK,
+                    DOMAIN,
+                    std::collections::HashMap::from([(
+                        "refund_required".to_owned(),
+                        "true".to_owned(),
+                    )]),
                 ),
             ),
             Error::WrongStatus { .. } | Error::NoInvoice(_) => Status::failed_precondition(message),

@@ -1,5 +1,6 @@
 //! Failure injection for tests: makes the orders service fail at a chosen point, the way a
-//! crash there would, so tests can prove the system heals. Inert unless a test arms it.
+//! crash (or a lost database) there would, so tests can prove the system heals. Inert unless
+//! a test arms it.
 
 use std::sync::{
     Arc,
@@ -12,38 +13,57 @@ pub enum FaultPoint {
     /// After inventory committed a paid order's stock, before the orders transaction that
     /// confirms it.
     AfterInventoryCommit,
+    /// After inventory released the reservation of a paid order that cannot be filled, before
+    /// the orders transaction that flags it for refund.
+    AfterRefundRelease,
+    /// Recording an invoice job's outcome (sent, retry, dead) in the database, as if the
+    /// database had gone away.
+    InvoiceOutcome,
 }
 
 impl FaultPoint {
+    const ALL: [Self; 3] = [
+        Self::AfterInventoryCommit,
+        Self::AfterRefundRelease,
+        Self::InvoiceOutcome,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             Self::AfterInventoryCommit => "after the inventory commit",
+            Self::AfterRefundRelease => "after the release of an order to refund",
+            Self::InvoiceOutcome => "recording an invoice outcome",
         }
+    }
+
+    fn index(self) -> usize {
+        Self::ALL
+            .iter()
+            .position(|p| *p == self)
+            .expect("every point is in ALL")
     }
 }
 
 /// Armed failures, shared by clones.
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
-    after_inventory_commit: Arc<AtomicUsize>,
+    armed: Arc<[AtomicUsize; FaultPoint::ALL.len()]>,
 }
 
 impl Faults {
     /// Makes the next `times` passes through `point` fail.
     pub fn arm(&self, point: FaultPoint, times: usize) {
-        match point {
-            FaultPoint::AfterInventoryCommit => {
-                self.after_inventory_commit.store(times, Ordering::SeqCst)
-            }
-        }
+        self.armed[point.index()].store(times, Ordering::SeqCst);
+    }
+
+    /// How many armed failures at `point` are left.
+    pub fn remaining(&self, point: FaultPoint) -> usize {
+        self.armed[point.index()].load(Ordering::SeqCst)
     }
 
     /// Fails if a failure is armed at `point` (and uses it up).
     pub fn check(&self, point: FaultPoint) -> Result<(), crate::error::Error> {
-        let counter = match point {
-            FaultPoint::AfterInventoryCommit => &self.after_inventory_commit,
-        };
-        let fired = counter
+        let fired = self.armed[point.index()]
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
         if fired {

@@ -118,4 +118,19 @@ impl TestApp {
             .map(pb::PaymentEvent::outcome)
             .collect()
     }
+
+    /// The payment events flagged for refund, as operators list them.
+    pub async fn refund_events(&self) -> Vec<pb::PaymentEvent> {
+        self.orders
+            .clone()
+            .list_payment_events(pb::ListPaymentEventsRequest {
+                outcome: pb::PaymentOutcome::RefundRequired.into(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .expect("list payment events")
+            .into_inner()
+            .events
+    }
 }

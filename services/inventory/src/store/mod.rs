@@ -1,6 +1,6 @@
 //! Persistence of products and reservations (sea-orm). Methods are named for what they do
 //! and return domain types; every multi-row change is one transaction, retried as a whole
-//! on lock conflicts.
+//! on lock conflicts, and run to its end even if the caller goes away.
 
 mod check;
 mod entity;
@@ -34,6 +34,18 @@ impl Store {
         Fut: Future<Output = Result<T, Error>>,
     {
         shop_common::db::retrying(op).await
+    }
+
+    /// Runs `work` with a clone of the store on its own task, so that it commits or rolls
+    /// back even when the caller's future is dropped (a gRPC caller that went away): every
+    /// transaction goes through here (see `shop_common::db::run_to_completion`).
+    async fn to_completion<T, F, Fut>(&self, work: F) -> Result<T, Error>
+    where
+        F: FnOnce(Store) -> Fut,
+        Fut: Future<Output = Result<T, Error>> + Send + 'static,
+        T: Send + 'static,
+    {
+        shop_common::db::run_to_completion(work(self.clone())).await
     }
 
     async fn begin_write(&self) -> Result<DatabaseTransaction, Error> {

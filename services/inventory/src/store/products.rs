@@ -88,7 +88,13 @@ impl Store {
     /// Adds the adjustment's delta to stock and records it, in one transaction. Stock never
     /// goes below 0 ([`Error::StockBelowZero`]); it may go below what is reserved.
     pub async fn adjust_stock(&self, adjustment: &StockAdjustment) -> Result<Product, Error> {
-        self.retrying(|| self.adjust_stock_once(adjustment)).await
+        let adjustment = adjustment.clone();
+        self.to_completion(move |store| async move {
+            store
+                .retrying(|| store.adjust_stock_once(&adjustment))
+                .await
+        })
+        .await
     }
 
     async fn adjust_stock_once(&self, adjustment: &StockAdjustment) -> Result<Product, Error> {

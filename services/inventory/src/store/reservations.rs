@@ -38,7 +38,11 @@ impl Store {
         lines: &ReservationLines,
         ttl: Duration,
     ) -> Result<Reservation, Error> {
-        self.retrying(|| self.reserve_once(id, lines, ttl)).await
+        let lines = lines.clone();
+        self.to_completion(move |store| async move {
+            store.retrying(|| store.reserve_once(id, &lines, ttl)).await
+        })
+        .await
     }
 
     async fn reserve_once(
@@ -122,14 +126,12 @@ impl Store {
     /// transaction; idempotent. Refused when released or expired, and when any product's
     /// stock is below its quantity ([`Error::InsufficientStock`]); then nothing changes.
     pub async fn commit_reservation(&self, id: ReservationId) -> Result<Reservation, Error> {
-        self.retrying(|| self.transition_once(id, Transition::Commit))
-            .await
+        self.transition(id, Transition::Commit).await
     }
 
     /// Returns the reservation's quantities to `available`; idempotent.
     pub async fn release_reservation(&self, id: ReservationId) -> Result<Reservation, Error> {
-        self.retrying(|| self.transition_once(id, Transition::Release))
-            .await
+        self.transition(id, Transition::Release).await
     }
 
     /// Expires up to `limit` active reservations that are past their expiry time, each in
@@ -151,9 +153,7 @@ impl Store {
             .await?;
         let mut expired = Vec::with_capacity(due.len());
         for id in due.into_iter().map(ReservationId::from_uuid) {
-            let reservation = self
-                .retrying(|| self.transition_once(id, Transition::Expire))
-                .await?;
+            let reservation = self.transition(id, Transition::Expire).await?;
             if reservation.state == ReservationState::Expired {
                 expired.push(id);
             }
@@ -166,6 +166,19 @@ impl Store {
         load(&self.db, id)
             .await?
             .ok_or(Error::ReservationNotFound(id))
+    }
+
+    async fn transition(
+        &self,
+        id: ReservationId,
+        transition: Transition,
+    ) -> Result<Reservation, Error> {
+        self.to_completion(move |store| async move {
+            store
+                .retrying(|| store.transition_once(id, transition))
+                .await
+        })
+        .await
     }
 
     async fn transition_once(

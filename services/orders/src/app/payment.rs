@@ -7,12 +7,22 @@
 //! decrement, one confirmation, one invoice. A crash between the two steps leaves the stock
 //! committed and the order awaiting payment; the provider's retry commits again (a no-op)
 //! and confirms.
+//!
+//! Money never vanishes: when the stock cannot be committed (a stock count took it below
+//! what was reserved), the reservation is released in inventory (idempotent), then the order
+//! is cancelled, flagged for refund and the REFUND_REQUIRED event written in one orders
+//! transaction; the answer stays FAILED_PRECONDITION, the provider's contract. A crash
+//! between the two steps leaves the order awaiting payment with its reservation released;
+//! the provider's retry finds the reservation gone and completes the flag (or, restocked
+//! meanwhile, confirms). A payment that arrives after the reservation lapsed takes the stock
+//! again if it can, else flags the order the same way. An order is flagged once: a repeat
+//! finds it flagged and records DUPLICATE.
 
 use uuid::Uuid;
 
 use super::OrdersApp;
 use crate::{
-    domain::{Order, OrderId, OrderStatus, PaymentOutcome, PaymentStatus},
+    domain::{Order, OrderId, OrderStatus, PaymentOutcome, PaymentStatus, RefundCause},
     error::Error,
     faults::FaultPoint,
     inventory::InventoryError,
@@ -41,6 +51,7 @@ impl OrdersApp {
             Ok((_, outcome)) => outcome.as_str(),
             Err(Error::OrderNotFound(_)) => PaymentOutcome::OrderNotFound.as_str(),
             Err(Error::InsufficientStock(_)) => PaymentOutcome::InsufficientStock.as_str(),
+            Err(Error::PaidWithoutStock { .. }) => PaymentOutcome::RefundRequired.as_str(),
             Err(_) => "error",
         };
         metrics::counter!("shop_payments_recorded_total", "outcome" => outcome).increment(1);
@@ -74,24 +85,18 @@ impl OrdersApp {
     }
 
     async fn record_paid(&self, order: Order) -> Result<(Order, PaymentOutcome), Error> {
-        let paid = PaymentStatus::Paid;
         match order.status {
-            OrderStatus::Confirmed => {
-                self.store
-                    .record_payment_event(order.id.as_uuid(), paid, PaymentOutcome::Duplicate, "")
-                    .await?;
-                Ok((order, PaymentOutcome::Duplicate))
-            }
-            OrderStatus::Cancelled if order.refund_required => {
+            // A repeat: the payment was recorded already (confirmed, or flagged for refund).
+            OrderStatus::Confirmed | OrderStatus::RefundRequired => {
                 self.store
                     .record_payment_event(
                         order.id.as_uuid(),
-                        paid,
-                        PaymentOutcome::RefundRequired,
-                        "repeat",
+                        PaymentStatus::Paid,
+                        PaymentOutcome::Duplicate,
+                        "",
                     )
                     .await?;
-                Ok((order, PaymentOutcome::RefundRequired))
+                Ok((order, PaymentOutcome::Duplicate))
             }
             OrderStatus::Cancelled => self.retake(order).await,
             OrderStatus::AwaitingPayment => match self.inventory.commit(order.reservation_id).await
@@ -100,20 +105,39 @@ impl OrdersApp {
                     self.faults.check(FaultPoint::AfterInventoryCommit)?;
                     self.confirm(order.id, order.reservation_id).await
                 }
-                Err(InventoryError::InsufficientStock(detail)) => {
-                    self.store
-                        .record_payment_event(
-                            order.id.as_uuid(),
-                            paid,
-                            PaymentOutcome::InsufficientStock,
-                            &detail,
-                        )
-                        .await?;
-                    Err(Error::InsufficientStock(detail))
+                Err(InventoryError::InsufficientStock(shortfall)) => {
+                    self.refund_unfillable(order, shortfall).await
                 }
                 Err(InventoryError::ReservationGone(_)) => self.retake(order).await,
                 Err(e) => Err(e.into()),
             },
+        }
+    }
+
+    /// Paid, but the reserved stock cannot be committed: release the reservation, then cancel
+    /// the order flagged for refund, and refuse the payment as the contract says
+    /// ([`Error::PaidWithoutStock`], FAILED_PRECONDITION).
+    async fn refund_unfillable(
+        &self,
+        order: Order,
+        shortfall: String,
+    ) -> Result<(Order, PaymentOutcome), Error> {
+        match self.inventory.release(order.reservation_id).await {
+            Ok(()) | Err(InventoryError::ReservationGone(_)) => {}
+            // A concurrent payment committed it after a restock: the goods follow after all.
+            Err(InventoryError::ReservationCommitted) => {
+                return self.confirm(order.id, order.reservation_id).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.faults.check(FaultPoint::AfterRefundRelease)?;
+        let detail = format!("paid, but the reserved stock could not be committed; {shortfall}");
+        match self.flag_refund(order, &detail).await? {
+            (order, PaymentOutcome::RefundRequired) => Err(Error::PaidWithoutStock {
+                id: order.id,
+                shortfall,
+            }),
+            other => Ok(other),
         }
     }
 
@@ -159,16 +183,37 @@ impl OrdersApp {
             Err(InventoryError::InsufficientStock(detail)) => detail,
             Err(e) => return Err(e.into()),
         };
-        tracing::error!(
-            order_id = %order.id, customer_email = %order.customer_email,
-            total_minor = order.total_minor, currency = %order.currency, %shortfall,
-            "REFUND REQUIRED: payment received for an order whose stock is gone"
+        // Gone: expired, released by a cancel, or released by an interrupted
+        // `refund_unfillable` whose flag this call now completes.
+        let detail = format!(
+            "paid after the order's reservation was gone, and the stock could not be taken again; {shortfall}"
         );
-        let detail = format!("payment received after the order's reservation lapsed; {shortfall}");
-        match self.store.flag_refund(order.id, &detail).await? {
-            Applied::Moved(order) | Applied::Unchanged(order) => {
+        self.flag_refund(order, &detail).await
+    }
+
+    /// Cancels a paid order whose stock cannot be had and flags it for refund (once; a
+    /// concurrent call that got there first makes this one a DUPLICATE). Its reservation is
+    /// gone already.
+    async fn flag_refund(
+        &self,
+        order: Order,
+        detail: &str,
+    ) -> Result<(Order, PaymentOutcome), Error> {
+        // The status this call saw; a concurrent cancel may have moved it since, which only
+        // changes the metric's label, not what is stored.
+        let cause = RefundCause::of(order.status);
+        match self.store.flag_refund(order.id, detail).await? {
+            Applied::Moved(order) => {
+                tracing::warn!(
+                    order_id = %order.id, total_minor = order.total_minor,
+                    currency = %order.currency, cause = cause.as_str(), %detail,
+                    "REFUND REQUIRED: payment received for an order that cannot be filled; cancelled"
+                );
+                metrics::counter!("shop_refunds_required_total", "reason" => cause.as_str())
+                    .increment(1);
                 Ok((order, PaymentOutcome::RefundRequired))
             }
+            Applied::Unchanged(order) => Ok((order, PaymentOutcome::Duplicate)),
             // Confirmed meanwhile by a concurrent call: the payment is not lost.
             Applied::Refused(order) => {
                 self.store

@@ -13,7 +13,8 @@ pub enum InvoiceJobState {
     Pending,
     /// Handed to the mail relay.
     Sent,
-    /// Gave up after the maximum number of attempts.
+    /// Given up: failing for the whole retry window, or out of attempts (see
+    /// [`RetryPolicy`]).
     Dead,
 }
 
@@ -59,24 +60,56 @@ pub struct InvoiceJob {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// How failed sends are retried: exponential backoff with full jitter, up to a number of
-/// attempts, after which the job is dead.
+/// How failed sends are retried: exponential backoff with jitter up to a capped delay, for a
+/// window of time counted from the job's first failure (since it was queued or re-queued),
+/// and optionally up to a number of attempts. A job is dead when either limit is reached.
+///
+/// Counted from the first failure, not from the job's creation: invoices that waited in a
+/// backlog (the worker down, a burst of orders) still get the whole window once sending them
+/// starts to fail, and a job re-queued with ResendInvoice gets a fresh one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts before a job is dead.
-    pub max_attempts: i32,
-    /// Delay after the first failure (before jitter).
+    /// How long after its first failure a job is retried: a failure this long after the
+    /// first (or later) is its last.
+    pub retry_for: Duration,
+    /// Attempts before a job is dead, if limited.
+    pub max_attempts: Option<i32>,
+    /// Delay after the first failure (before jitter); doubles with each failure.
     pub base_delay: Duration,
-    /// Longest delay.
+    /// Longest delay: once the mail relay is back, every job goes out within this long.
     pub max_delay: Duration,
 }
 
 impl Default for RetryPolicy {
+    /// A relay down for hours loses nothing: retried for a day, at least every 10 minutes.
     fn default() -> Self {
         Self {
-            max_attempts: 8,
+            retry_for: Duration::from_secs(24 * 60 * 60),
+            max_attempts: None,
             base_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+/// Why a job was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GaveUp {
+    /// It kept failing for the whole retry window.
+    RetryWindow,
+    /// It used up the attempt limit.
+    MaxAttempts,
+    /// Retrying cannot help (the invoice itself cannot be built).
+    Permanent,
+}
+
+impl GaveUp {
+    /// The metrics label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RetryWindow => "retry_window",
+            Self::MaxAttempts => "max_attempts",
+            Self::Permanent => "permanent",
         }
     }
 }
@@ -86,16 +119,20 @@ impl Default for RetryPolicy {
 pub enum AfterFailure {
     /// Try again after this long.
     RetryIn(Duration),
-    /// Give up.
-    Dead,
+    /// Give up: the job is dead.
+    Dead(GaveUp),
 }
 
 impl RetryPolicy {
-    /// Decides after the `attempts`-th failed attempt. `jitter` in [0, 1) scales the delay
-    /// between half and all of the exponential value, so that many failing jobs spread out.
-    pub fn after_failure(&self, attempts: i32, jitter: f64) -> AfterFailure {
-        if attempts >= self.max_attempts {
-            return AfterFailure::Dead;
+    /// Decides after the `attempts`-th failed attempt, `failing_for` after the job's first
+    /// failure (zero at the first). `jitter` in [0, 1) scales the delay between half and all
+    /// of the exponential value, so that many failing jobs spread out.
+    pub fn after_failure(&self, attempts: i32, failing_for: Duration, jitter: f64) -> AfterFailure {
+        if self.max_attempts.is_some_and(|max| attempts >= max) {
+            return AfterFailure::Dead(GaveUp::MaxAttempts);
+        }
+        if failing_for >= self.retry_for {
+            return AfterFailure::Dead(GaveUp::RetryWindow);
         }
         let exponent = u32::try_from(attempts.saturating_sub(1))
             .unwrap_or(0)
@@ -113,29 +150,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failures_back_off_exponentially_until_the_job_is_dead() {
-        let policy = RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(3),
+    fn failures_back_off_to_a_cap_and_the_job_dies_when_either_limit_is_reached() {
+        let s = Duration::from_secs;
+        let window = RetryPolicy {
+            retry_for: s(100),
+            max_attempts: None,
+            base_delay: s(1),
+            max_delay: s(3),
         };
-        assert_eq!(
-            policy.after_failure(1, 1.0),
-            AfterFailure::RetryIn(Duration::from_secs(1))
-        );
-        assert_eq!(
-            policy.after_failure(2, 1.0),
-            AfterFailure::RetryIn(Duration::from_secs(2))
-        );
-        assert_eq!(
-            policy.after_failure(3, 1.0),
-            AfterFailure::RetryIn(Duration::from_secs(3))
-        );
-        assert_eq!(
-            policy.after_failure(3, 0.0),
-            AfterFailure::RetryIn(Duration::from_millis(1500))
-        );
-        assert_eq!(policy.after_failure(4, 0.5), AfterFailure::Dead);
+        let limited = RetryPolicy {
+            max_attempts: Some(4),
+            ..window
+        };
+        let retry = AfterFailure::RetryIn;
+        let dead = AfterFailure::Dead;
+        // (policy, attempts, failing for, jitter, decision)
+        let table = [
+            (window, 1, s(0), 1.0, retry(s(1))),
+            (window, 2, s(1), 1.0, retry(s(2))),
+            (window, 3, s(3), 1.0, retry(s(3))),
+            (window, 3, s(3), 0.0, retry(Duration::from_millis(1500))),
+            (window, 40, s(90), 1.0, retry(s(3))),
+            // Far past the old limit of 8 attempts, still inside the window.
+            (window, 500, s(99), 0.5, retry(Duration::from_millis(2250))),
+            (window, 41, s(100), 1.0, dead(GaveUp::RetryWindow)),
+            (window, 2, s(1000), 1.0, dead(GaveUp::RetryWindow)),
+            (limited, 3, s(3), 1.0, retry(s(3))),
+            (limited, 4, s(5), 0.5, dead(GaveUp::MaxAttempts)),
+            (limited, 4, s(500), 0.5, dead(GaveUp::MaxAttempts)),
+        ];
+        for (policy, attempts, failing_for, jitter, expected) in table {
+            assert_eq!(
+                policy.after_failure(attempts, failing_for, jitter),
+                expected,
+                "{attempts} attempts, failing for {failing_for:?}, {policy:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn by_default_a_day_long_outage_is_retried_at_least_every_ten_minutes() {
+        let policy = RetryPolicy::default();
+        let ten_minutes = Duration::from_secs(600);
+        let mut failing_for = Duration::ZERO;
+        let mut attempts = 1;
+        while let AfterFailure::RetryIn(delay) = policy.after_failure(attempts, failing_for, 1.0) {
+            assert!(delay <= ten_minutes, "{delay:?} after {attempts} attempts");
+            failing_for += delay;
+            attempts += 1;
+        }
+        assert!(failing_for >= Duration::from_secs(24 * 60 * 60));
+        assert!(failing_for < Duration::from_secs(24 * 60 * 60) + ten_minutes);
+        assert!(attempts > 8, "past the old limit: {attempts}");
     }
 
     #[test]

@@ -13,11 +13,11 @@ mod proptests;
 
 pub use customer::{CustomerName, Email};
 pub use ids::{OrderId, ProductId};
-pub use invoice::{AfterFailure, InvoiceJob, InvoiceJobState, RetryPolicy};
+pub use invoice::{AfterFailure, GaveUp, InvoiceJob, InvoiceJobState, RetryPolicy};
 pub use money::{Currency, MAX_UNIT_PRICE_MINOR};
 pub use new_order::{
     ItemForm, MAX_ITEMS, MAX_QUANTITY, NewOrder, NewOrderItem, Order, OrderForm, OrderItem,
 };
 pub use order::{OrderEvent, OrderStatus, Step, sources, transition};
-pub use payment::{PaymentEvent, PaymentOutcome, PaymentStatus};
+pub use payment::{PaymentEvent, PaymentOutcome, PaymentStatus, RefundCause};
 pub use shop_common::validation::InvalidField;

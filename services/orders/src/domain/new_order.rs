@@ -172,8 +172,6 @@ pub struct Order {
     pub payment_deadline: DateTime<Utc>,
     /// Why it was cancelled (empty otherwise).
     pub cancel_reason: String,
-    /// A payment arrived that could not be honoured; the money must be refunded.
-    pub refund_required: bool,
     /// The client's CreateOrder idempotency key, if any.
     pub request_id: Option<String>,
     /// When it was created.

@@ -7,6 +7,10 @@
 //! (say, the process died between reserving and saving the order). Because inventory decides
 //! a reservation's fate atomically (commit and release exclude each other), the order can
 //! never end up cancelled with its stock committed, or confirmed without it.
+//!
+//! Money that arrives for an order whose goods cannot follow never vanishes: the order moves
+//! to [`OrderStatus::RefundRequired`] (cancelled, its payment to be refunded), once: a
+//! repeated or concurrent payment finds it there and changes nothing.
 
 /// Where an order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,24 +21,40 @@ pub enum OrderStatus {
     Confirmed,
     /// Cancelled or not paid in time; stock released.
     Cancelled,
+    /// Cancelled, and paid although its stock could not be taken: the money must be
+    /// refunded. Stored, and shown by the API, as cancelled with `refund_required` set.
+    RefundRequired,
 }
 
 impl OrderStatus {
     /// Every status.
-    pub const ALL: [Self; 3] = [Self::AwaitingPayment, Self::Confirmed, Self::Cancelled];
+    pub const ALL: [Self; 4] = [
+        Self::AwaitingPayment,
+        Self::Confirmed,
+        Self::Cancelled,
+        Self::RefundRequired,
+    ];
 
-    /// The stored name.
+    /// The stored `status` column (a refund-required order is a cancelled one whose
+    /// `refund_required` column is set, so that filtering by "cancelled" finds it too).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AwaitingPayment => "awaiting_payment",
             Self::Confirmed => "confirmed",
-            Self::Cancelled => "cancelled",
+            Self::Cancelled | Self::RefundRequired => "cancelled",
         }
     }
 
-    /// Parses a stored name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    /// The stored `refund_required` column.
+    pub fn refund_required(self) -> bool {
+        self == Self::RefundRequired
+    }
+
+    /// The status stored as `status` and `refund_required`.
+    pub fn from_stored(status: &str, refund_required: bool) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == status && s.refund_required() == refund_required)
     }
 }
 
@@ -43,8 +63,8 @@ impl OrderStatus {
 pub enum OrderEvent {
     /// A paid payment's stock was committed in inventory.
     StockCommitted,
-    /// A paid payment arrived, but the reservation was gone and the stock could not be taken
-    /// again: the money must be refunded.
+    /// A paid payment arrived, but its stock could not be taken (committed, or reserved again
+    /// after the reservation lapsed): the money must be refunded.
     PaidWithoutStock,
     /// A customer or operator cancels the order.
     Cancel,
@@ -79,22 +99,26 @@ pub enum Step {
 /// The order state machine: the one function every status change goes through.
 pub fn transition(from: OrderStatus, event: OrderEvent) -> Step {
     use OrderEvent as E;
-    use OrderStatus::{AwaitingPayment, Cancelled, Confirmed};
+    use OrderStatus::{AwaitingPayment, Cancelled, Confirmed, RefundRequired};
     match (from, event) {
         (AwaitingPayment, E::StockCommitted) => Step::To(Confirmed),
-        // A late payment for a cancelled order whose stock could be taken after all.
-        (Cancelled, E::StockCommitted) => Step::To(Confirmed),
+        // A late payment for a cancelled order whose stock could be taken after all; or a
+        // concurrent payment that took it while another flagged the order for refund: the
+        // goods follow, so nothing is to be refunded.
+        (Cancelled | RefundRequired, E::StockCommitted) => Step::To(Confirmed),
         (Confirmed, E::StockCommitted) => Step::Stay,
 
-        (AwaitingPayment | Cancelled, E::PaidWithoutStock) => Step::To(Cancelled),
+        (AwaitingPayment | Cancelled, E::PaidWithoutStock) => Step::To(RefundRequired),
+        // Flagged once: a repeated or concurrent payment report changes nothing.
+        (RefundRequired, E::PaidWithoutStock) => Step::Stay,
         (Confirmed, E::PaidWithoutStock) => Step::Refuse,
 
         (AwaitingPayment, E::Cancel) => Step::To(Cancelled),
-        (Cancelled, E::Cancel) => Step::Stay,
+        (Cancelled | RefundRequired, E::Cancel) => Step::Stay,
         (Confirmed, E::Cancel) => Step::Refuse,
 
         (AwaitingPayment, E::DeadlinePassed) => Step::To(Cancelled),
-        (Cancelled | Confirmed, E::DeadlinePassed) => Step::Stay,
+        (Cancelled | RefundRequired | Confirmed, E::DeadlinePassed) => Step::Stay,
 
         // A failed payment leaves an order awaiting payment payable again, and touches no
         // other order.
@@ -115,13 +139,17 @@ pub fn sources(event: OrderEvent) -> Vec<OrderStatus> {
 mod tests {
     use super::*;
     use OrderEvent as E;
-    use OrderStatus::{AwaitingPayment, Cancelled, Confirmed};
+    use OrderStatus::{AwaitingPayment, Cancelled, Confirmed, RefundRequired};
 
     #[test]
     fn every_event_in_every_status_is_decided_by_the_state_machine() {
         let table = [
             (AwaitingPayment, E::StockCommitted, Step::To(Confirmed)),
-            (AwaitingPayment, E::PaidWithoutStock, Step::To(Cancelled)),
+            (
+                AwaitingPayment,
+                E::PaidWithoutStock,
+                Step::To(RefundRequired),
+            ),
             (AwaitingPayment, E::Cancel, Step::To(Cancelled)),
             (AwaitingPayment, E::DeadlinePassed, Step::To(Cancelled)),
             (AwaitingPayment, E::PaymentFailed, Step::Stay),
@@ -131,10 +159,15 @@ mod tests {
             (Confirmed, E::DeadlinePassed, Step::Stay),
             (Confirmed, E::PaymentFailed, Step::Stay),
             (Cancelled, E::StockCommitted, Step::To(Confirmed)),
-            (Cancelled, E::PaidWithoutStock, Step::To(Cancelled)),
+            (Cancelled, E::PaidWithoutStock, Step::To(RefundRequired)),
             (Cancelled, E::Cancel, Step::Stay),
             (Cancelled, E::DeadlinePassed, Step::Stay),
             (Cancelled, E::PaymentFailed, Step::Stay),
+            (RefundRequired, E::StockCommitted, Step::To(Confirmed)),
+            (RefundRequired, E::PaidWithoutStock, Step::Stay),
+            (RefundRequired, E::Cancel, Step::Stay),
+            (RefundRequired, E::DeadlinePassed, Step::Stay),
+            (RefundRequired, E::PaymentFailed, Step::Stay),
         ];
         assert_eq!(table.len(), OrderStatus::ALL.len() * OrderEvent::ALL.len());
         for (from, event, expected) in table {
@@ -144,7 +177,10 @@ mod tests {
 
     #[test]
     fn sources_are_the_statuses_an_event_moves_from() {
-        assert_eq!(sources(E::StockCommitted), vec![AwaitingPayment, Cancelled]);
+        assert_eq!(
+            sources(E::StockCommitted),
+            vec![AwaitingPayment, Cancelled, RefundRequired]
+        );
         assert_eq!(sources(E::Cancel), vec![AwaitingPayment]);
         assert_eq!(sources(E::DeadlinePassed), vec![AwaitingPayment]);
         assert_eq!(
@@ -155,9 +191,14 @@ mod tests {
     }
 
     #[test]
-    fn statuses_round_trip_through_their_stored_names() {
+    fn statuses_round_trip_through_their_stored_columns() {
         for status in OrderStatus::ALL {
-            assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
+            assert_eq!(
+                OrderStatus::from_stored(status.as_str(), status.refund_required()),
+                Some(status)
+            );
         }
+        assert_eq!(OrderStatus::from_stored("confirmed", true), None);
+        assert_eq!(OrderStatus::from_stored("maybe", false), None);
     }
 }

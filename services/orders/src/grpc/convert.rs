@@ -105,7 +105,7 @@ impl From<Order> for pb::Order {
         let status = match o.status {
             OrderStatus::AwaitingPayment => pb::OrderStatus::AwaitingPayment,
             OrderStatus::Confirmed => pb::OrderStatus::Confirmed,
-            OrderStatus::Cancelled => pb::OrderStatus::Cancelled,
+            OrderStatus::Cancelled | OrderStatus::RefundRequired => pb::OrderStatus::Cancelled,
         };
         Self {
             id: o.id.to_string(),
@@ -129,7 +129,7 @@ impl From<Order> for pb::Order {
             updated_at: Some(timestamp(o.updated_at)),
             payment_deadline: Some(timestamp(o.payment_deadline)),
             cancel_reason: o.cancel_reason,
-            refund_required: o.refund_required,
+            refund_required: o.status.refund_required(),
         }
     }
 }

@@ -47,7 +47,8 @@ impl Store {
         }
     }
 
-    /// Queues an order's invoice to be sent again now, with a fresh attempt budget.
+    /// Queues an order's invoice to be sent again now, with a fresh attempt budget and retry
+    /// window.
     pub async fn requeue_invoice(&self, order_id: OrderId) -> Result<InvoiceJob, Error> {
         let now = shop_common::db::now();
         invoice_job::Entity::update_many()
@@ -56,6 +57,10 @@ impl Store {
                 Expr::value(InvoiceJobState::Pending.as_str()),
             )
             .col_expr(invoice_job::Column::Attempts, Expr::value(0))
+            .col_expr(
+                invoice_job::Column::FailingSince,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
             .col_expr(invoice_job::Column::NextAttemptAt, Expr::value(now))
             .col_expr(
                 invoice_job::Column::LockedUntil,

@@ -42,6 +42,18 @@ impl Store {
         shop_common::db::retrying(op).await
     }
 
+    /// Runs `work` with a clone of the store on its own task, so that it commits or rolls
+    /// back even when the caller's future is dropped (a gRPC caller that went away): the
+    /// transactions of requests go through here (see `shop_common::db::run_to_completion`).
+    async fn to_completion<T, F, Fut>(&self, work: F) -> Result<T, Error>
+    where
+        F: FnOnce(Store) -> Fut,
+        Fut: Future<Output = Result<T, Error>> + Send + 'static,
+        T: Send + 'static,
+    {
+        shop_common::db::run_to_completion(work(self.clone())).await
+    }
+
     async fn begin_write(&self) -> Result<DatabaseTransaction, Error> {
         Ok(shop_common::db::begin_write(&self.db, self.backend).await?)
     }

@@ -38,6 +38,24 @@ impl Store {
         payment_deadline: DateTime<Utc>,
         request_id: Option<&str>,
     ) -> Result<InsertOutcome, Error> {
+        let (new, request_id) = (new.clone(), request_id.map(str::to_owned));
+        self.to_completion(move |store| async move {
+            let request_id = request_id.as_deref();
+            store
+                .insert_order_inner(id, &new, reservation_id, payment_deadline, request_id)
+                .await
+        })
+        .await
+    }
+
+    async fn insert_order_inner(
+        &self,
+        id: OrderId,
+        new: &NewOrder,
+        reservation_id: Uuid,
+        payment_deadline: DateTime<Utc>,
+        request_id: Option<&str>,
+    ) -> Result<InsertOutcome, Error> {
         self.retrying(|| async {
             let now = shop_common::db::now();
             let txn = self.begin_write().await?;
@@ -51,7 +69,7 @@ impl Store {
                 reservation_id: Set(reservation_id),
                 payment_deadline: Set(payment_deadline),
                 cancel_reason: Set(String::new()),
-                refund_required: Set(false),
+                refund_required: Set(OrderStatus::AwaitingPayment.refund_required()),
                 request_id: Set(request_id.map(str::to_owned)),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -245,10 +263,10 @@ fn item_from(item: order_item::Model) -> OrderItem {
 
 /// An order from its row and its items (in position order).
 fn assemble(row: order::Model, items: Vec<OrderItem>) -> Result<Order, Error> {
-    let status = OrderStatus::parse(&row.status).ok_or_else(|| {
+    let status = OrderStatus::from_stored(&row.status, row.refund_required).ok_or_else(|| {
         Error::Database(DbErr::Type(format!(
-            "order {} has unknown status {:?}",
-            row.id, row.status
+            "order {} has unknown status {:?} (refund_required {})",
+            row.id, row.status, row.refund_required
         )))
     })?;
     Ok(Order {
@@ -262,7 +280,6 @@ fn assemble(row: order::Model, items: Vec<OrderItem>) -> Result<Order, Error> {
         reservation_id: row.reservation_id,
         payment_deadline: row.payment_deadline,
         cancel_reason: row.cancel_reason,
-        refund_required: row.refund_required,
         request_id: row.request_id,
         created_at: row.created_at,
         updated_at: row.updated_at,

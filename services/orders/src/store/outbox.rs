@@ -7,6 +7,10 @@
 //! SQLite the `IMMEDIATE` transaction serialises claims). The mail is sent outside any
 //! transaction; a worker that dies mid-send leaves the lease to run out, and the job is
 //! claimed again — the mail keeps its Message-ID, so a resend is recognisable.
+//!
+//! Every claim counts an attempt, so the attempt number a worker holds is its claim's token:
+//! recording a failure is a compare-and-set on it, and a worker whose lease ran out cannot
+//! overwrite what the worker that claimed the job after it does.
 
 use std::time::Duration;
 
@@ -32,6 +36,9 @@ pub struct ClaimedJob {
     pub attempt: i32,
     /// When the job was queued, i.e. when the order was confirmed.
     pub queued_at: DateTime<Utc>,
+    /// When its current run of failures began, if the last attempt failed (see
+    /// `domain::RetryPolicy`).
+    pub failing_since: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -45,11 +52,12 @@ impl Store {
             let now = shop_common::db::now();
             let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
             let txn = self.begin_write().await?;
-            let due: Vec<(Uuid, i32, DateTime<Utc>)> = invoice_job::Entity::find()
+            let due: Vec<Due> = invoice_job::Entity::find()
                 .select_only()
                 .column(invoice_job::Column::OrderId)
                 .column(invoice_job::Column::Attempts)
                 .column(invoice_job::Column::CreatedAt)
+                .column(invoice_job::Column::FailingSince)
                 .filter(invoice_job::Column::State.eq(InvoiceJobState::Pending.as_str()))
                 .filter(invoice_job::Column::NextAttemptAt.lte(now))
                 .filter(
@@ -73,23 +81,25 @@ impl Store {
                     Expr::col(invoice_job::Column::Attempts).add(1),
                 )
                 .col_expr(invoice_job::Column::UpdatedAt, Expr::value(now))
-                .filter(invoice_job::Column::OrderId.is_in(due.iter().map(|(id, _, _)| *id)))
+                .filter(invoice_job::Column::OrderId.is_in(due.iter().map(|(id, ..)| *id)))
                 .exec(&txn)
                 .await?;
             txn.commit().await?;
             Ok(due
                 .into_iter()
-                .map(|(id, attempts, queued_at)| ClaimedJob {
+                .map(|(id, attempts, queued_at, failing_since)| ClaimedJob {
                     order_id: OrderId::from_uuid(id),
                     attempt: attempts + 1,
                     queued_at,
+                    failing_since,
                 })
                 .collect())
         })
         .await
     }
 
-    /// Records a delivered invoice.
+    /// Records a delivered invoice. Whoever holds the job now, it was sent: this is true
+    /// even from a worker whose lease ran out (a job claimed again meanwhile stays sent).
     pub async fn mark_invoice_sent(&self, order_id: OrderId) -> Result<(), Error> {
         self.retrying(|| async {
             let now = shop_common::db::now();
@@ -116,13 +126,15 @@ impl Store {
         .await
     }
 
-    /// Records a failed attempt: retried later, or dead.
+    /// Records the failure of `job`'s attempt: retried later, or dead. False, and nothing
+    /// changes, when the job was claimed again since (its lease ran out) or is no longer
+    /// pending: that claim's worker decides now.
     pub async fn mark_invoice_failed(
         &self,
-        order_id: OrderId,
+        job: &ClaimedJob,
         error: &str,
         after: AfterFailure,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         self.retrying(|| async {
             let now = shop_common::db::now();
             let mut update = invoice_job::Entity::update_many()
@@ -131,6 +143,10 @@ impl Store {
                     Expr::value(Option::<DateTime<Utc>>::None),
                 )
                 .col_expr(invoice_job::Column::LastError, Expr::value(error))
+                .col_expr(
+                    invoice_job::Column::FailingSince,
+                    Expr::value(job.failing_since.unwrap_or(now)),
+                )
                 .col_expr(invoice_job::Column::UpdatedAt, Expr::value(now));
             update = match after {
                 AfterFailure::RetryIn(delay) => update.col_expr(
@@ -139,21 +155,25 @@ impl Store {
                         now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX),
                     ),
                 ),
-                AfterFailure::Dead => update.col_expr(
+                AfterFailure::Dead(_) => update.col_expr(
                     invoice_job::Column::State,
                     Expr::value(InvoiceJobState::Dead.as_str()),
                 ),
             };
-            update
-                .filter(invoice_job::Column::OrderId.eq(order_id.as_uuid()))
+            let written = update
+                .filter(invoice_job::Column::OrderId.eq(job.order_id.as_uuid()))
                 .filter(invoice_job::Column::State.eq(InvoiceJobState::Pending.as_str()))
+                .filter(invoice_job::Column::Attempts.eq(job.attempt))
                 .exec(&self.db)
                 .await?;
-            Ok(())
+            Ok(written.rows_affected == 1)
         })
         .await
     }
 }
+
+/// A due job as the claim reads it: order, attempts so far, queued at, failing since.
+type Due = (Uuid, i32, DateTime<Utc>, Option<DateTime<Utc>>);
 
 /// The outbox at a glance, for the metrics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

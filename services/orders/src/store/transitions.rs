@@ -19,7 +19,7 @@ use super::{
 use crate::{
     domain::{
         InvoiceJobState, Order, OrderEvent, OrderId, OrderStatus, PaymentOutcome, PaymentStatus,
-        Step, transition,
+        RefundCause, Step, transition,
     },
     error::Error,
 };
@@ -45,16 +45,26 @@ impl Store {
         reservation_id: Uuid,
         detail: &str,
     ) -> Result<Applied, Error> {
+        let detail = detail.to_owned();
+        self.to_completion(move |store| async move {
+            store.confirm_paid_inner(id, reservation_id, &detail).await
+        })
+        .await
+    }
+
+    async fn confirm_paid_inner(
+        &self,
+        id: OrderId,
+        reservation_id: Uuid,
+        detail: &str,
+    ) -> Result<Applied, Error> {
         self.retrying(|| async {
             let txn = self.begin_write().await?;
             let (mut order, step) = lock_for(&txn, id, OrderEvent::StockCommitted).await?;
             let now = shop_common::db::now();
             let applied = match step {
                 Step::To(next) => {
-                    let changes = vec![
-                        (order::Column::ReservationId, Expr::value(reservation_id)),
-                        (order::Column::RefundRequired, Expr::value(false)),
-                    ];
+                    let changes = vec![(order::Column::ReservationId, Expr::value(reservation_id))];
                     set_status(&txn, &order, next, changes, now).await?;
                     enqueue_invoice(&txn, id, now).await?;
                     insert_event(
@@ -68,7 +78,6 @@ impl Store {
                     .await?;
                     order.status = next;
                     order.reservation_id = reservation_id;
-                    order.refund_required = false;
                     order.updated_at = now;
                     Applied::Moved(order)
                 }
@@ -100,6 +109,17 @@ impl Store {
         event: OrderEvent,
         reason: &str,
     ) -> Result<Applied, Error> {
+        let reason = reason.to_owned();
+        self.to_completion(move |store| async move { store.cancel_inner(id, event, &reason).await })
+            .await
+    }
+
+    async fn cancel_inner(
+        &self,
+        id: OrderId,
+        event: OrderEvent,
+        reason: &str,
+    ) -> Result<Applied, Error> {
         self.retrying(|| async {
             let txn = self.begin_write().await?;
             let (mut order, step) = lock_for(&txn, id, event).await?;
@@ -121,44 +141,45 @@ impl Store {
         .await
     }
 
-    /// Applies [`OrderEvent::PaidWithoutStock`]: the order is (or stays) cancelled and is
-    /// flagged as needing a refund, with a REFUND_REQUIRED payment event, in one transaction.
+    /// Applies [`OrderEvent::PaidWithoutStock`]: the order is cancelled and flagged as
+    /// needing a refund, with a REFUND_REQUIRED payment event, in one transaction. Its
+    /// reservation must be released first. Flagged already, it records a DUPLICATE event and
+    /// changes nothing, so repeated and concurrent calls flag it once.
     pub async fn flag_refund(&self, id: OrderId, detail: &str) -> Result<Applied, Error> {
+        let detail = detail.to_owned();
+        self.to_completion(move |store| async move { store.flag_refund_inner(id, &detail).await })
+            .await
+    }
+
+    async fn flag_refund_inner(&self, id: OrderId, detail: &str) -> Result<Applied, Error> {
         self.retrying(|| async {
             let txn = self.begin_write().await?;
             let (mut order, step) = lock_for(&txn, id, OrderEvent::PaidWithoutStock).await?;
-            let Step::To(next) = step else {
-                return Ok(match step {
-                    Step::Refuse => Applied::Refused(order),
-                    _ => Applied::Unchanged(order),
-                });
-            };
             let now = shop_common::db::now();
-            let reason = if order.cancel_reason.is_empty() {
-                "paid after its reservation lapsed, and the stock was gone".to_owned()
-            } else {
-                order.cancel_reason.clone()
+            let (applied, outcome) = match step {
+                Step::To(next) => {
+                    let reason = RefundCause::of(order.status).cancel_reason(&order.cancel_reason);
+                    let changes = vec![(order::Column::CancelReason, Expr::value(reason.clone()))];
+                    set_status(&txn, &order, next, changes, now).await?;
+                    order.status = next;
+                    order.cancel_reason = reason;
+                    order.updated_at = now;
+                    (Applied::Moved(order), PaymentOutcome::RefundRequired)
+                }
+                Step::Stay => (Applied::Unchanged(order), PaymentOutcome::Duplicate),
+                Step::Refuse => return Ok(Applied::Refused(order)),
             };
-            let changes = vec![
-                (order::Column::RefundRequired, Expr::value(true)),
-                (order::Column::CancelReason, Expr::value(reason.clone())),
-            ];
-            set_status(&txn, &order, next, changes, now).await?;
             insert_event(
                 &txn,
                 id.as_uuid(),
                 PaymentStatus::Paid,
-                PaymentOutcome::RefundRequired,
+                outcome,
                 detail,
                 now,
             )
             .await?;
             txn.commit().await?;
-            order.status = next;
-            order.refund_required = true;
-            order.cancel_reason = reason;
-            order.updated_at = now;
-            Ok(Applied::Moved(order))
+            Ok(applied)
         })
         .await
     }
@@ -177,8 +198,8 @@ async fn lock_for(
     Ok((order, step))
 }
 
-/// Compare-and-set of the status (plus `changes`): fails unless the order is still in the
-/// status it was read in.
+/// Compare-and-set of the status (its two columns, plus `changes`): fails unless the order
+/// is still in the status it was read in.
 async fn set_status(
     txn: &DatabaseTransaction,
     order: &Order,
@@ -188,6 +209,10 @@ async fn set_status(
 ) -> Result<(), Error> {
     let mut update = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(next.as_str()))
+        .col_expr(
+            order::Column::RefundRequired,
+            Expr::value(next.refund_required()),
+        )
         .col_expr(order::Column::UpdatedAt, Expr::value(now));
     for (column, value) in changes {
         update = update.col_expr(column, value);
@@ -195,6 +220,7 @@ async fn set_status(
     let result = update
         .filter(order::Column::Id.eq(order.id.as_uuid()))
         .filter(order::Column::Status.eq(order.status.as_str()))
+        .filter(order::Column::RefundRequired.eq(order.status.refund_required()))
         .exec(txn)
         .await?;
     if result.rows_affected == 1 {
@@ -219,6 +245,7 @@ async fn enqueue_invoice(
         last_error: Set(None),
         message_id: Set(shop_invoice::message_id(id.as_uuid())),
         sent_at: Set(None),
+        failing_since: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -2,14 +2,19 @@
 //! written in the confirming transaction.
 //!
 //! It claims due jobs under a lease (see `store::outbox`), composes each invoice and sends
-//! it, then records the outcome: sent, retry later (exponential backoff with jitter), or
-//! dead after the maximum number of attempts. Nothing is lost on restart: a job is only
-//! done once it is marked sent.
+//! it, then records the outcome: sent, retry later (exponential backoff with jitter, capped),
+//! or dead once it has failed for the whole retry window (see `domain::RetryPolicy`).
+//! Nothing is lost on restart: a job is only done once it is marked sent. Recording the
+//! outcome outlasts a short database outage (see `outcome`).
 
 mod invoice;
+mod outcome;
 mod render;
 
-use std::{collections::HashMap, time::Duration};
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
 
 use futures::StreamExt;
 use sea_orm::DatabaseConnection;
@@ -21,10 +26,13 @@ pub use invoice::{invoice_for, invoice_number};
 
 use crate::{
     config::WorkerConfig,
-    domain::{AfterFailure, InvoiceJobState, Order, OrderId, RetryPolicy},
+    domain::{AfterFailure, GaveUp, InvoiceJobState, Order, OrderId, RetryPolicy},
     error::Error,
+    faults::Faults,
     store::{ClaimedJob, Store},
 };
+
+use outcome::{Outcome, Recorded, Unrecorded};
 
 /// How often the outbox gauges are refreshed.
 const STATS_INTERVAL: Duration = Duration::from_secs(10);
@@ -41,6 +49,8 @@ pub struct Worker {
     concurrency: usize,
     renderer: render::Renderer,
     heartbeat: Heartbeat,
+    unrecorded: Unrecorded,
+    faults: Faults,
 }
 
 impl Worker {
@@ -51,11 +61,7 @@ impl Worker {
             store: Store::new(db),
             mailer: Mailer::new(&config.mail)?,
             from: config.mail.mail_from.clone(),
-            policy: RetryPolicy {
-                max_attempts: config.max_attempts,
-                base_delay: config.retry_delay,
-                ..RetryPolicy::default()
-            },
+            policy: config.retry_policy(),
             poll_interval: config.poll_interval,
             lease: config.lease,
             concurrency: usize::from(config.concurrency),
@@ -63,7 +69,15 @@ impl Worker {
             // A turn of the loop takes at most one batch, whose jobs are leased: a loop that
             // has not turned for a whole lease is stuck.
             heartbeat: Heartbeat::new(config.lease.max(Duration::from_secs(60))),
+            unrecorded: Unrecorded::default(),
+            faults: Faults::default(),
         })
+    }
+
+    /// The worker with `faults` armed by a test (see `faults`).
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
     }
 
     /// The loop's heartbeat: beats on every turn, also while the database or the SMTP server
@@ -125,7 +139,10 @@ impl Worker {
 
     /// Claims one batch of due jobs and sends them; returns how many were claimed.
     pub async fn run_once(&self) -> Result<usize, Error> {
+        self.record_unrecorded().await;
         let batch = (self.concurrency * 4) as u64;
+        // Taken before the claim, so it is never later than the lease's start.
+        let claimed_at = Instant::now();
         let jobs = self.store.claim_invoice_jobs(self.lease, batch).await?;
         let claimed = jobs.len();
         if jobs.is_empty() {
@@ -152,48 +169,71 @@ impl Worker {
                 (job, order)
             })
             .collect();
+        let record_until = claimed_at + outcome::record_within(self.lease);
         futures::stream::iter(work)
-            .for_each_concurrent(self.concurrency, |(job, order)| self.send(job, order))
+            .for_each_concurrent(self.concurrency, |(job, order)| {
+                self.send(job, order, record_until)
+            })
             .await;
         Ok(claimed)
     }
 
-    async fn send(&self, job: ClaimedJob, order: Result<Order, String>) {
+    /// Sends one job's invoice and records the outcome (retrying that until `record_until`).
+    async fn send(&self, job: ClaimedJob, order: Result<Order, String>, record_until: Instant) {
         let id = job.order_id;
-        let outcome = self.deliver(job, order).await;
-        let recorded = match &outcome {
+        if self.unrecorded.contains(id) {
+            // This worker sent it, but could not record that before its lease ran out: record
+            // it now rather than mail it again.
+            tracing::info!(order_id = %id, attempt = job.attempt, "invoice sent already; recording it, not sending it again");
+            self.record(&job, Outcome::Sent, record_until).await;
+            return;
+        }
+        match self.deliver(job, order).await {
             Ok(delivery) => {
                 tracing::info!(order_id = %id, attempt = job.attempt, %delivery, "invoice sent");
                 metrics::counter!("shop_invoices_sent_total").increment(1);
-                self.store.mark_invoice_sent(id).await
+                self.record(&job, Outcome::Sent, record_until).await;
             }
             Err(failure) => {
                 metrics::counter!("shop_invoice_failures_total").increment(1);
                 let after = match failure {
-                    Failure::Permanent(_) => AfterFailure::Dead,
+                    Failure::Permanent(_) => AfterFailure::Dead(GaveUp::Permanent),
                     Failure::Retryable(_) => {
-                        self.policy.after_failure(job.attempt, fastrand::f64())
+                        let failing_for = job.failing_since.map_or(Duration::ZERO, |since| {
+                            (shop_common::db::now() - since)
+                                .to_std()
+                                .unwrap_or_default()
+                        });
+                        self.policy
+                            .after_failure(job.attempt, failing_for, fastrand::f64())
                     }
                 };
-                match after {
-                    AfterFailure::Dead => tracing::error!(
-                        order_id = %id, attempt = job.attempt, error = %failure,
-                        "invoice job dead; ResendInvoice re-queues it"
-                    ),
-                    AfterFailure::RetryIn(delay) => tracing::warn!(
+                if let AfterFailure::RetryIn(delay) = after {
+                    tracing::warn!(
                         order_id = %id, attempt = job.attempt, error = %failure, retry_in = ?delay,
                         "invoice not sent; will retry"
-                    ),
+                    );
                 }
-                self.store
-                    .mark_invoice_failed(id, &failure.to_string(), after)
-                    .await
+                let error = failure.to_string();
+                let recorded = self
+                    .record(
+                        &job,
+                        Outcome::Failed {
+                            error: &error,
+                            after,
+                        },
+                        record_until,
+                    )
+                    .await;
+                if let (Recorded::Written, AfterFailure::Dead(why)) = (recorded, after) {
+                    tracing::error!(
+                        order_id = %id, attempt = job.attempt, error = %failure, reason = why.as_str(),
+                        "invoice job dead; ResendInvoice re-queues it"
+                    );
+                    metrics::counter!("shop_invoices_dead_total", "reason" => why.as_str())
+                        .increment(1);
+                }
             }
-        };
-        if let Err(e) = recorded {
-            // The lease runs out and the job is claimed again: at worst a resend with the
-            // same Message-ID.
-            tracing::warn!(order_id = %id, error = %e, "cannot record the invoice outcome");
         }
     }
 
@@ -224,7 +264,7 @@ enum Failure {
     /// Retrying cannot help (the invoice itself cannot be built).
     #[error("{0}")]
     Permanent(String),
-    /// Sending failed; retried up to the attempt limit (a 5xx may be a relay's passing
+    /// Sending failed; retried for the retry window (a 5xx may be a relay's passing
     /// misconfiguration, and an operator can fix it).
     #[error("{0}")]
     Retryable(String),

@@ -71,6 +71,8 @@ pub async fn spawn_system(backend: Backend) -> Option<TestSystem> {
 }
 
 pub async fn spawn_system_with(backend: Backend, settings: Settings) -> Option<TestSystem> {
+    // Counted from the start, so tests can read the metrics (see `metric`).
+    shop_common::metrics::handle();
     let database = TestDatabase::create(backend).await?;
     let inventory_tls = settings.inventory_security.tls.cert.is_some();
     let inventory_config = InventoryConfig {
@@ -168,8 +170,8 @@ impl TestSystem {
         );
     }
 
-    /// Starts an invoice worker over the system's database (quick polls and retries for
-    /// tests; `configure` adjusts them).
+    /// Starts an invoice worker over the system's database, sharing the system's faults
+    /// (quick polls and retries for tests; `configure` adjusts them).
     pub fn spawn_worker(
         &self,
         mail: shop_invoice::MailConfig,
@@ -179,7 +181,9 @@ impl TestSystem {
         config.poll_interval = Duration::from_millis(50);
         config.retry_delay = Duration::from_millis(100);
         configure(&mut config);
-        let worker = Worker::new(&config, self._database.db.clone()).expect("worker");
+        let worker = Worker::new(&config, self._database.db.clone())
+            .expect("worker")
+            .with_faults(self.faults.clone());
         tokio::spawn(worker.run(self.workers_shutdown.clone()));
     }
 
@@ -332,6 +336,13 @@ pub fn order_request(items: &[(&str, i32)]) -> pb::CreateOrderRequest {
             .collect(),
         request_id: String::new(),
     }
+}
+
+/// The value of one metric of this process (`name{labels}` as rendered), if recorded.
+pub fn metric(series: &str) -> Option<f64> {
+    shop_common::metrics::render()
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
 /// Outcomes of an order's payment events, oldest first.

@@ -12,12 +12,12 @@ use crate::helpers::{PAID, TestSystem, spawn_system};
 test_on_both_databases! {
     a_confirmed_order_is_mailed_once_with_its_pdf_invoice => mailed_with_pdf;
     an_smtp_refusal_is_retried_and_the_invoice_delivered_once => refused_then_accepted;
-    an_invoice_that_fails_past_the_attempt_limit_is_dead_until_resent => dead_then_resent;
+    an_invoice_that_fails_up_to_an_attempt_limit_is_dead_until_resent => dead_then_resent;
     two_workers_send_two_hundred_invoices_each_exactly_once => two_workers;
     without_smtp_the_invoice_is_written_as_an_eml_file => file_mode;
 }
 
-fn smtp(sink: &SmtpSink) -> MailConfig {
+pub(crate) fn smtp(sink: &SmtpSink) -> MailConfig {
     MailConfig {
         smtp_url: Some(sink.url()),
         mail_from: DEFAULT_MAIL_FROM.parse().unwrap(),
@@ -25,14 +25,14 @@ fn smtp(sink: &SmtpSink) -> MailConfig {
     }
 }
 
-async fn confirmed_order(sys: &TestSystem, product: &str) -> pb::Order {
+pub(crate) async fn confirmed_order(sys: &TestSystem, product: &str) -> pb::Order {
     let order = sys.create_order(&[(product, 2)]).await;
     sys.pay(&order.id, PAID).await.unwrap();
     order
 }
 
 /// Waits until the order's invoice job is in `state`.
-async fn wait_for_job(
+pub(crate) async fn wait_for_job(
     sys: &TestSystem,
     order_id: &str,
     state: pb::InvoiceJobState,
@@ -122,7 +122,7 @@ async fn dead_then_resent(backend: Backend) {
     };
     let sink = SmtpSink::start().await.unwrap();
     sink.stop().await;
-    sys.spawn_worker(smtp(&sink), |c| c.max_attempts = 3);
+    sys.spawn_worker(smtp(&sink), |c| c.max_attempts = Some(3));
     let mug = sys.create_product("MUG", 10).await;
     let order = confirmed_order(&sys, &mug).await;
 

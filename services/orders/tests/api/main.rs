@@ -2,8 +2,10 @@
 //! random ports over a real database (SQLite; PostgreSQL too when `TEST_DATABASE_URL` is set).
 
 mod helpers;
+mod invoice_retries;
 mod invoices;
 mod orders;
 mod payments;
+mod refunds;
 mod resilience;
 mod security;

@@ -10,9 +10,7 @@ test_on_both_databases! {
     paying_twice_confirms_once => duplicate_pay;
     twenty_concurrent_payments_confirm_once => concurrent_pays;
     a_failed_payment_leaves_the_order_payable => failed_payment;
-    a_payment_short_of_stock_changes_nothing => insufficient_stock;
     a_payment_after_cancellation_confirms_when_stock_is_left => paid_after_cancel_with_stock;
-    a_payment_after_cancellation_without_stock_is_flagged_for_refund => paid_after_cancel_without_stock;
     a_payment_for_an_unknown_order_is_not_found_and_recorded => unknown_order_payment;
 }
 
@@ -128,44 +126,6 @@ async fn failed_payment(backend: Backend) {
     );
 }
 
-async fn insufficient_stock(backend: Backend) {
-    let Some(sys) = spawn_system(backend).await else {
-        return;
-    };
-    let mug = sys.create_product("MUG", 10).await;
-    let order = sys.create_order(&[(&mug, 8)]).await;
-    sys.adjust(&mug, -5).await;
-    assert_eq!(sys.counters(&mug).await, (5, 8));
-
-    let status = assert_code(sys.pay(&order.id, PAID).await, Code::FailedPrecondition);
-    assert!(
-        status.message().contains(&mug),
-        "names the product: {status:?}"
-    );
-    assert_eq!(
-        sys.order(&order.id).await.status(),
-        pb::OrderStatus::AwaitingPayment
-    );
-    assert_eq!(
-        sys.counters(&mug).await,
-        (5, 8),
-        "nothing changed in inventory"
-    );
-    assert!(sys.invoice_jobs().await.is_empty());
-    assert_eq!(
-        outcomes(&sys.events(&order.id).await),
-        vec![O::InsufficientStock]
-    );
-
-    // Restocked, the provider's retry confirms.
-    sys.adjust(&mug, 5).await;
-    assert_eq!(
-        sys.pay(&order.id, PAID).await.unwrap().outcome(),
-        O::Confirmed
-    );
-    assert_eq!(sys.counters(&mug).await, (2, 0));
-}
-
 async fn paid_after_cancel_with_stock(backend: Backend) {
     let Some(sys) = spawn_system(backend).await else {
         return;
@@ -191,62 +151,6 @@ async fn paid_after_cancel_with_stock(backend: Backend) {
             .all(|r| r.unwrap().outcome() == O::Duplicate)
     );
     assert_eq!(sys.counters(&mug).await, (7, 0));
-}
-
-async fn paid_after_cancel_without_stock(backend: Backend) {
-    let Some(sys) = spawn_system(backend).await else {
-        return;
-    };
-    let mug = sys.create_product("MUG", 3).await;
-    let order = sys.create_order(&[(&mug, 3)]).await;
-    sys.cancel(&order.id).await.unwrap();
-    // Someone else buys the stock.
-    let other = sys.create_order(&[(&mug, 3)]).await;
-    sys.pay(&other.id, PAID).await.unwrap();
-    assert_eq!(sys.counters(&mug).await, (0, 0));
-
-    let paid = sys.pay(&order.id, PAID).await.unwrap();
-    assert_eq!(paid.outcome(), O::RefundRequired);
-    let stored = sys.order(&order.id).await;
-    assert_eq!(stored.status(), pb::OrderStatus::Cancelled);
-    assert!(stored.refund_required);
-    assert_eq!(sys.counters(&mug).await, (0, 0));
-
-    // The provider retries: same answer, nothing more taken.
-    assert_eq!(
-        sys.pay(&order.id, PAID).await.unwrap().outcome(),
-        O::RefundRequired
-    );
-    sys.adjust(&mug, 10).await;
-    assert_eq!(
-        sys.pay(&order.id, PAID).await.unwrap().outcome(),
-        O::RefundRequired
-    );
-    assert_eq!(sys.counters(&mug).await, (10, 0));
-
-    let refunds = sys
-        .orders
-        .clone()
-        .list_payment_events(pb::ListPaymentEventsRequest {
-            outcome: O::RefundRequired.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .events;
-    assert_eq!(refunds.len(), 3);
-    assert!(refunds.iter().all(|e| e.order_id == order.id));
-    assert!(
-        refunds[0].detail.contains(&mug),
-        "detail names the product: {:?}",
-        refunds[0].detail
-    );
-    assert_eq!(
-        sys.invoice_jobs().await.len(),
-        1,
-        "only the other order's invoice"
-    );
 }
 
 async fn unknown_order_payment(backend: Backend) {

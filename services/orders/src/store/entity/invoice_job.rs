@@ -12,6 +12,7 @@ pub struct Model {
     pub last_error: Option<String>,
     pub message_id: String,
     pub sent_at: Option<ChronoDateTimeUtc>,
+    pub failing_since: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }
