@@ -110,6 +110,30 @@ impl Provider {
         }
     }
 
+    /// Pays order `n` of `order_ids` at `n × every` from now, each with `copies` concurrent
+    /// senders (a provider that double-sends); every delivery, once all have ended.
+    pub async fn pay_paced(
+        self: std::sync::Arc<Self>,
+        order_ids: Vec<String>,
+        every: Duration,
+        copies: usize,
+    ) -> Vec<Delivery> {
+        let started = Instant::now();
+        let payments = order_ids.into_iter().enumerate().map(|(n, id)| {
+            let provider = self.clone();
+            let at = started + every * u32::try_from(n).unwrap_or(u32::MAX);
+            async move {
+                tokio::time::sleep_until(at.into()).await;
+                futures::future::join_all((0..copies).map(|_| provider.deliver(&id, "paid"))).await
+            }
+        });
+        futures::future::join_all(payments)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     /// How many 503 answers came without `Retry-After`.
     pub fn unavailable_without_retry_after(&self) -> usize {
         self.unavailable_without_retry_after.load(Ordering::Relaxed)

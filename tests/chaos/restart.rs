@@ -53,22 +53,11 @@ pub async fn run() {
         &cluster.key,
         Duration::from_secs(90),
     ));
-    let started = Instant::now();
-    let load = tokio::spawn({
-        let provider = provider.clone();
-        let order_ids = order_ids.clone();
-        async move {
-            let payments = order_ids.iter().enumerate().map(|(n, id)| {
-                let provider = provider.clone();
-                let at = started + Duration::from_millis(100) * u32::try_from(n).unwrap();
-                async move {
-                    tokio::time::sleep_until(at.into()).await;
-                    provider.deliver(id, "paid").await
-                }
-            });
-            futures::future::join_all(payments).await
-        }
-    });
+    let load = tokio::spawn(provider.clone().pay_paced(
+        order_ids.clone(),
+        Duration::from_millis(100),
+        1,
+    ));
     let mut back_at = Instant::now();
     for mode in [Shutdown::Fast, Shutdown::Immediate] {
         tokio::time::sleep(Duration::from_millis(1500)).await;
