@@ -35,6 +35,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             crate::check::run(Upstream {
                 urls: inventory.inventory_url,
                 security,
+                in_process: None,
             })
             .await
         }
@@ -77,6 +78,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                     token,
                     tls: client_tls,
                 },
+                in_process: None,
             };
             let orders = Orders::build(orders, security, inventory, db).await?;
             let mut components = Components::new(shutdown);
@@ -95,6 +97,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             let orders = Upstream {
                 urls: orders.orders_url,
                 security,
+                in_process: None,
             };
             Facade::build(facade, orders)?.run(shutdown).await?;
             Ok(())
@@ -224,21 +227,25 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
         token,
         tls: client_tls,
     };
-    let local = |addr| Upstream {
+    // The components call each other in process (the callee's own server stack, no
+    // loopback TCP); their gRPC ports stay open for people and other programs.
+    let local = |addr, in_process| Upstream {
         urls: GrpcUrls::local(addr, tls),
         security: client.clone(),
+        in_process: Some(in_process),
     };
     server.tls.config()?;
     let db = open_database(&database).await?;
     let inventory = bind_inventory(inventory, server.clone(), db.clone()).await?;
-    let orders = Orders::build(orders, server, local(inventory.local_addr()), db.clone()).await?;
+    let inventory_upstream = local(inventory.local_addr(), inventory.in_process());
+    let orders = Orders::build(orders, server, inventory_upstream, db.clone()).await?;
     // On the embedded defaults a demo runs without any configuration, so it gets a key.
     let generated_key = (embedded && facade.webhook_key.is_none()).then(demo::generate_key);
     if let Some(key) = &generated_key {
         facade.webhook_key = Some(key.clone());
     }
     let signed = facade.webhook_signing_secrets.is_some();
-    let facade = Facade::build(facade, local(orders.local_addr()))?;
+    let facade = Facade::build(facade, local(orders.local_addr(), orders.in_process()))?;
     let worker = Worker::new(&worker, db)?;
     let heartbeat = worker.heartbeat();
     let demo = embedded.then(|| demo::Demo {

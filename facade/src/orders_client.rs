@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use shop_common::grpc::{ClientError, ClientInterceptor, Upstream};
+use shop_common::grpc::{ClientError, ClientInterceptor, GrpcChannel, Upstream};
 use shop_proto::orders::v1::{
     self as pb, order_service_client::OrderServiceClient, order_service_server::SERVICE_NAME,
 };
-use tonic::{codegen::InterceptedService, transport::Channel};
+use tonic::codegen::InterceptedService;
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::webhook_body::PaymentReport;
 
-type Intercepted = InterceptedService<Channel, ClientInterceptor>;
+type Intercepted = InterceptedService<GrpcChannel, ClientInterceptor>;
 
 /// Calls `shop.orders.v1.OrderService` and its standard health service.
 #[derive(Debug, Clone)]
@@ -112,6 +112,7 @@ mod tests {
         Upstream {
             urls: GrpcUrls::parse(urls).expect("a valid URL"),
             security: ClientSecurity::default(),
+            in_process: None,
         }
     }
 

@@ -141,6 +141,7 @@ mod tests {
         Upstream {
             urls: GrpcUrls::parse("http://127.0.0.1:50051").unwrap(),
             security: ClientSecurity::default(),
+            in_process: None,
         }
     }
 

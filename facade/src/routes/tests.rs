@@ -33,6 +33,7 @@ pub(super) fn app_with(keys: &str, signing: Option<WebhookSigning>) -> Router {
             &shop_common::grpc::Upstream {
                 urls: shop_common::config::GrpcUrls::parse(&closed_port_url()).unwrap(),
                 security: Default::default(),
+                in_process: None,
             },
             Duration::from_secs(2),
         )

@@ -34,6 +34,7 @@ async fn orders_requiring_a_token(db: &TestDatabase, shutdown: &CancellationToke
         Upstream {
             urls: GrpcUrls::parse(&closed_port_url()).unwrap(),
             security: ClientSecurity::default(),
+            in_process: None,
         },
         db.db.clone(),
     )

@@ -154,6 +154,7 @@ fn upstream(url: &str) -> Upstream {
     Upstream {
         urls: GrpcUrls::parse(url).expect("a valid URL"),
         security: Default::default(),
+        in_process: None,
     }
 }
 

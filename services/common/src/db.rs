@@ -259,6 +259,12 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     )
 }
 
+/// True when a CHECK constraint refused the statement (PostgreSQL `check_violation`): it
+/// changed nothing, since a failed statement is rolled back as a whole.
+pub fn is_check_violation(err: &DbErr) -> bool {
+    database_error_code(err).as_deref() == Some("23514")
+}
+
 fn database_error_code(err: &DbErr) -> Option<String> {
     match err {
         DbErr::Exec(RuntimeErr::SqlxError(e))

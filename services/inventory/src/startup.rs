@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use sea_orm::DatabaseConnection;
-use shop_common::grpc::{GrpcService, ServeError, ServerSecurity};
+use shop_common::grpc::{GrpcService, InProcess, Prepared, ServeError, ServerSecurity};
 use shop_proto::inventory::v1::inventory_service_server::{InventoryServiceServer, SERVICE_NAME};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -16,7 +16,7 @@ pub struct Inventory {
     listener: TcpListener,
     store: Store,
     config: InventoryConfig,
-    security: ServerSecurity,
+    service: Prepared,
 }
 
 impl Inventory {
@@ -26,14 +26,29 @@ impl Inventory {
         config: InventoryConfig,
         security: ServerSecurity,
         db: DatabaseConnection,
-    ) -> std::io::Result<Self> {
+    ) -> Result<Self, ServeError> {
         let listener = TcpListener::bind(config.addr).await?;
+        let store = Store::new(db);
+        let api = InventoryApi::new(store.clone(), config.reservation_ttl);
+        let service = GrpcService {
+            routes: Routes::new(InventoryServiceServer::new(api)),
+            name: SERVICE_NAME,
+            file_descriptor_set: shop_proto::FILE_DESCRIPTOR_SET,
+            security,
+        }
+        .prepare()
+        .await?;
         Ok(Self {
             listener,
-            store: Store::new(db),
+            store,
             config,
-            security,
+            service,
         })
+    }
+
+    /// Its server stack, for calls from the same process (`shop serve`).
+    pub fn in_process(&self) -> InProcess {
+        self.service.in_process()
     }
 
     /// The address it is bound to.
@@ -56,14 +71,7 @@ impl Inventory {
             self.config.check_interval,
             shutdown.clone(),
         ));
-        let api = InventoryApi::new(self.store, self.config.reservation_ttl);
-        let service = GrpcService {
-            routes: Routes::new(InventoryServiceServer::new(api)),
-            name: SERVICE_NAME,
-            file_descriptor_set: shop_proto::FILE_DESCRIPTOR_SET,
-            security: self.security,
-        };
-        let served = shop_common::grpc::serve(self.listener, service, shutdown.clone()).await;
+        let served = self.service.serve(self.listener, shutdown.clone()).await;
         shutdown.cancel();
         let _ = sweeper.await;
         let _ = reconciler.await;

@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use shop_common::grpc::{ClientError, ClientInterceptor, Upstream};
+use shop_common::grpc::{ClientError, ClientInterceptor, GrpcChannel, Upstream};
 use shop_proto::inventory::{
     reasons,
     v1::{self as pb, inventory_service_client::InventoryServiceClient},
 };
-use tonic::{Code, Status, codegen::InterceptedService, transport::Channel};
+use tonic::{Code, Status, codegen::InterceptedService};
 use tonic_types::StatusExt;
 use uuid::Uuid;
 
@@ -41,7 +41,7 @@ pub enum InventoryError {
 /// A client of `shop.inventory.v1.InventoryService`.
 #[derive(Debug, Clone)]
 pub struct InventoryClient {
-    client: InventoryServiceClient<InterceptedService<Channel, ClientInterceptor>>,
+    client: InventoryServiceClient<InterceptedService<GrpcChannel, ClientInterceptor>>,
 }
 
 impl InventoryClient {

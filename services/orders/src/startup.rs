@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use sea_orm::DatabaseConnection;
-use shop_common::grpc::{GrpcService, ServeError, ServerSecurity, Upstream};
+use shop_common::grpc::{GrpcService, InProcess, Prepared, ServeError, ServerSecurity, Upstream};
 use shop_proto::orders::v1::order_service_server::{OrderServiceServer, SERVICE_NAME};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -33,6 +33,9 @@ pub enum StartError {
         /// The cause.
         source: shop_common::grpc::ClientError,
     },
+    /// The gRPC service could not be set up.
+    #[error(transparent)]
+    Grpc(#[from] ServeError),
 }
 
 /// A bound, not yet serving, orders service.
@@ -41,7 +44,7 @@ pub struct Orders {
     app: OrdersApp,
     faults: Faults,
     config: OrdersConfig,
-    security: ServerSecurity,
+    service: Prepared,
     inventory_urls: String,
 }
 
@@ -71,14 +74,27 @@ impl Orders {
             })?;
         let faults = Faults::default();
         let app = OrdersApp::new(Store::new(db), inventory, faults.clone());
+        let service = GrpcService {
+            routes: Routes::new(OrderServiceServer::new(OrdersApi::new(app.clone()))),
+            name: SERVICE_NAME,
+            file_descriptor_set: shop_proto::FILE_DESCRIPTOR_SET,
+            security,
+        }
+        .prepare()
+        .await?;
         Ok(Self {
             listener,
             app,
             faults,
             config,
-            security,
+            service,
             inventory_urls,
         })
+    }
+
+    /// Its server stack, for calls from the same process (`shop serve`).
+    pub fn in_process(&self) -> InProcess {
+        self.service.in_process()
     }
 
     /// The address it is bound to.
@@ -101,13 +117,7 @@ impl Orders {
             self.config.sweep_interval,
             shutdown.clone(),
         ));
-        let service = GrpcService {
-            routes: Routes::new(OrderServiceServer::new(OrdersApi::new(self.app))),
-            name: SERVICE_NAME,
-            file_descriptor_set: shop_proto::FILE_DESCRIPTOR_SET,
-            security: self.security,
-        };
-        let served = shop_common::grpc::serve(self.listener, service, shutdown.clone()).await;
+        let served = self.service.serve(self.listener, shutdown.clone()).await;
         shutdown.cancel();
         let _ = sweeper.await;
         served

@@ -12,7 +12,10 @@ use tonic::{
     transport::{Channel, Endpoint},
 };
 
-use super::security::{ClientSecurity, GrpcToken, TlsFileError};
+use super::{
+    in_process::{self, GrpcChannel, InProcess},
+    security::{ClientSecurity, GrpcToken, TlsFileError},
+};
 use crate::{config::GrpcUrls, trace};
 
 /// Why a client could not be set up.
@@ -49,15 +52,31 @@ pub struct Upstream {
     pub urls: GrpcUrls,
     /// The token and TLS settings calls carry.
     pub security: ClientSecurity,
+    /// The service's server stack in this process (`shop serve`): calls go straight to it
+    /// instead of to `urls`.
+    pub in_process: Option<InProcess>,
 }
 
 impl Upstream {
-    /// A channel to it (see [`connect_lazy`]) and the interceptor that adds the token.
+    /// The service at `urls`, over the network.
+    pub fn remote(urls: GrpcUrls, security: ClientSecurity) -> Self {
+        Self {
+            urls,
+            security,
+            in_process: None,
+        }
+    }
+
+    /// A channel to it (see [`connect_lazy`], or in process) and the interceptor that adds
+    /// the token.
     pub fn connect_lazy(
         &self,
         timeout: Duration,
-    ) -> Result<InterceptedService<Channel, ClientInterceptor>, ClientError> {
-        let channel = connect_lazy(&self.urls, timeout, &self.security)?;
+    ) -> Result<InterceptedService<GrpcChannel, ClientInterceptor>, ClientError> {
+        let channel = match &self.in_process {
+            Some(local) => local.channel(timeout),
+            None => in_process::network(connect_lazy(&self.urls, timeout, &self.security)?),
+        };
         Ok(InterceptedService::new(
             channel,
             ClientInterceptor::new(&self.security.token),

@@ -3,6 +3,7 @@
 //! on lock conflicts, and run to its end even if the caller goes away.
 
 mod check;
+mod commit;
 mod entity;
 mod products;
 mod reservations;

@@ -10,8 +10,8 @@ use std::{collections::HashMap, time::Duration};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, RelationDef, TryInsertResult,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, TryInsertResult,
     sea_query::{Expr, ExprTrait, LockType},
 };
 use uuid::Uuid;
@@ -126,6 +126,18 @@ impl Store {
     /// transaction; idempotent. Refused when released or expired, and when any product's
     /// stock is below its quantity ([`Error::InsufficientStock`]); then nothing changes.
     pub async fn commit_reservation(&self, id: ReservationId) -> Result<Reservation, Error> {
+        if self.backend == DbBackend::Postgres {
+            let committed = self
+                .to_completion(move |store| async move {
+                    store
+                        .retrying(|| store.commit_active_in_one_statement(id))
+                        .await
+                })
+                .await?;
+            if let Some(reservation) = committed {
+                return Ok(reservation);
+            }
+        }
         self.transition(id, Transition::Commit).await
     }
 

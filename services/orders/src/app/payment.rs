@@ -103,7 +103,8 @@ impl OrdersApp {
             {
                 Ok(()) => {
                     self.faults.check(FaultPoint::AfterInventoryCommit)?;
-                    self.confirm(order.id, order.reservation_id).await
+                    let reservation_id = order.reservation_id;
+                    self.confirm(order, reservation_id).await
                 }
                 Err(InventoryError::InsufficientStock(shortfall)) => {
                     self.refund_unfillable(order, shortfall).await
@@ -126,7 +127,8 @@ impl OrdersApp {
             Ok(()) | Err(InventoryError::ReservationGone(_)) => {}
             // A concurrent payment committed it after a restock: the goods follow after all.
             Err(InventoryError::ReservationCommitted) => {
-                return self.confirm(order.id, order.reservation_id).await;
+                let reservation_id = order.reservation_id;
+                return self.confirm(order, reservation_id).await;
             }
             Err(e) => return Err(e.into()),
         }
@@ -143,10 +145,15 @@ impl OrdersApp {
 
     async fn confirm(
         &self,
-        id: OrderId,
+        order: Order,
         reservation_id: Uuid,
     ) -> Result<(Order, PaymentOutcome), Error> {
-        match self.store.confirm_paid(id, reservation_id, "").await? {
+        let id = order.id;
+        match self
+            .store
+            .confirm_paid_order(order, reservation_id, "")
+            .await?
+        {
             Applied::Moved(order) => {
                 tracing::info!(order_id = %id, total_minor = order.total_minor, currency = %order.currency, "order confirmed; invoice queued");
                 Ok((order, PaymentOutcome::Confirmed))
@@ -169,7 +176,7 @@ impl OrdersApp {
             Ok(_) => match self.inventory.commit(retake_id).await {
                 Ok(()) => {
                     tracing::info!(order_id = %order.id, "late payment: stock taken again");
-                    return self.confirm(order.id, retake_id).await;
+                    return self.confirm(order, retake_id).await;
                 }
                 Err(InventoryError::InsufficientStock(detail)) => {
                     self.release_quietly(retake_id).await;

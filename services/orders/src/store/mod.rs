@@ -2,6 +2,7 @@
 //! what they do and return domain types; every multi-row change is one transaction, retried
 //! as a whole on lock conflicts.
 
+mod confirm;
 mod entity;
 mod invoices;
 mod orders;

@@ -30,6 +30,31 @@ pub struct Settings {
     pub orders_security: ServerSecurity,
     /// The token and TLS orders calls inventory with.
     pub orders_client: ClientSecurity,
+    /// How often the expiry sweepers run.
+    pub sweep_interval: Duration,
+    /// Where to record every SQL statement the two services send to the database.
+    pub statements: Option<StatementLog>,
+}
+
+/// The SQL of every statement sea-orm sent, in order (BEGIN and COMMIT excepted: sqlx sends
+/// those itself).
+#[derive(Clone, Default)]
+pub struct StatementLog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl StatementLog {
+    /// The statements recorded so far; the log starts again empty.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
+    fn watch(&self, db: &sea_orm::DatabaseConnection) -> sea_orm::DatabaseConnection {
+        let mut db = db.clone();
+        let log = self.0.clone();
+        db.set_metric_callback(move |info| {
+            log.lock().unwrap().push(info.statement.sql.clone());
+        });
+        db
+    }
 }
 
 impl Default for Settings {
@@ -39,6 +64,8 @@ impl Default for Settings {
             inventory_security: ServerSecurity::default(),
             orders_security: ServerSecurity::default(),
             orders_client: ClientSecurity::default(),
+            sweep_interval: Duration::from_millis(50),
+            statements: None,
         }
     }
 }
@@ -74,20 +101,20 @@ pub async fn spawn_system_with(backend: Backend, settings: Settings) -> Option<T
     // Counted from the start, so tests can read the metrics (see `metric`).
     shop_common::metrics::handle();
     let database = TestDatabase::create(backend).await?;
+    let connection = || match &settings.statements {
+        Some(log) => log.watch(&database.db),
+        None => database.db.clone(),
+    };
     let inventory_tls = settings.inventory_security.tls.cert.is_some();
     let inventory_config = InventoryConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         reservation_ttl: settings.reservation_ttl,
-        sweep_interval: Duration::from_millis(50),
+        sweep_interval: settings.sweep_interval,
         ..InventoryConfig::default()
     };
-    let inventory = Inventory::build(
-        inventory_config,
-        settings.inventory_security,
-        database.db.clone(),
-    )
-    .await
-    .unwrap();
+    let inventory = Inventory::build(inventory_config, settings.inventory_security, connection())
+        .await
+        .unwrap();
     let inventory_addr = inventory.local_addr();
     let inventory_shutdown = CancellationToken::new();
     tokio::spawn(inventory.run(inventory_shutdown.clone()));
@@ -96,17 +123,18 @@ pub async fn spawn_system_with(backend: Backend, settings: Settings) -> Option<T
     let orders_config = OrdersConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         inventory_timeout: Duration::from_secs(2),
-        sweep_interval: Duration::from_millis(50),
+        sweep_interval: settings.sweep_interval,
     };
     let inventory_upstream = Upstream {
         urls: GrpcUrls::local(inventory_addr, inventory_tls),
         security: settings.orders_client,
+        in_process: None,
     };
     let orders = Orders::build(
         orders_config,
         settings.orders_security,
         inventory_upstream,
-        database.db.clone(),
+        connection(),
     )
     .await
     .unwrap();

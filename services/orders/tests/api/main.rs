@@ -8,4 +8,5 @@ mod orders;
 mod payments;
 mod refunds;
 mod resilience;
+mod round_trips;
 mod security;

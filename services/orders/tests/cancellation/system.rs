@@ -89,6 +89,7 @@ impl System {
         let upstream = Upstream {
             urls: GrpcUrls::local(inventory_addr, false),
             security: Default::default(),
+            in_process: None,
         };
         let orders = Orders::build(
             orders_config,
