@@ -1,10 +1,10 @@
 //! Launching the shop under test: `shop serve`, or the four components as separate
-//! processes, on free ports, a fresh database and a temporary mail directory; waiting until
-//! it is ready; reading the processes' peak RSS; stopping them with SIGTERM.
+//! processes (once, or two replicas of each), on free ports, a fresh database, sending their
+//! mail to the benchmark's SMTP sink; waiting until it is ready; stopping it with SIGTERM.
 
 use std::{
     net::SocketAddr,
-    path::{Path, PathBuf},
+    path::Path,
     process::Stdio,
     time::{Duration, Instant},
 };
@@ -20,16 +20,15 @@ use crate::{
 
 /// A launched shop, stopped by [`System::stop`].
 pub struct System {
-    /// The facade's HTTP address.
-    pub http: SocketAddr,
-    /// The orders service's gRPC address.
+    /// The facades' HTTP addresses (one per facade replica).
+    pub http: Vec<SocketAddr>,
+    /// The (first) orders service's gRPC address.
     pub orders: SocketAddr,
-    /// The inventory service's gRPC address.
+    /// The (first) inventory service's gRPC address.
     pub inventory: SocketAddr,
     /// The accepted `X-Webhook-Key`.
     pub key: String,
-    /// Where the worker writes the invoice mails.
-    pub mail_dir: PathBuf,
+    inventories: Vec<SocketAddr>,
     processes: Vec<Process>,
     dir: tempfile::TempDir,
     database: Option<ScratchDatabase>,
@@ -38,8 +37,9 @@ pub struct System {
 
 /// One launched `shop` process.
 pub struct Process {
-    /// The subcommand it runs.
-    pub name: &'static str,
+    /// The subcommand it runs, with its replica number when there are several
+    /// (`orders-2`).
+    pub name: String,
     child: Child,
     pid: u32,
 }
@@ -51,13 +51,71 @@ impl Process {
     }
 }
 
+/// One process to launch: its subcommand, name and own settings (addresses).
+struct Planned {
+    subcommand: &'static str,
+    name: String,
+    env: Vec<(String, String)>,
+}
+
+/// The processes of `mode`, each component `replicas` times, on the given addresses (one
+/// per replica); the clients of a component get every replica's URL.
+fn plan(
+    mode: Mode,
+    http: &[SocketAddr],
+    orders: &[SocketAddr],
+    inventory: &[SocketAddr],
+) -> Vec<Planned> {
+    let var = |key: &str, addr: &SocketAddr| (key.to_owned(), addr.to_string());
+    if !mode.split() {
+        return vec![Planned {
+            subcommand: "serve",
+            name: "serve".to_owned(),
+            env: vec![
+                var("SHOP_HTTP_ADDR", &http[0]),
+                var("SHOP_ORDERS_ADDR", &orders[0]),
+                var("SHOP_INVENTORY_ADDR", &inventory[0]),
+            ],
+        }];
+    }
+    let mut planned = Vec::new();
+    for component in ["inventory", "orders", "worker", "facade"] {
+        for replica in 0..mode.replicas() {
+            let env = match component {
+                "inventory" => vec![var("SHOP_INVENTORY_ADDR", &inventory[replica])],
+                "orders" => vec![var("SHOP_ORDERS_ADDR", &orders[replica])],
+                "facade" => vec![var("SHOP_HTTP_ADDR", &http[replica])],
+                _ => Vec::new(),
+            };
+            let name = match mode.replicas() {
+                1 => component.to_owned(),
+                _ => format!("{component}-{}", replica + 1),
+            };
+            planned.push(Planned {
+                subcommand: component,
+                name,
+                env,
+            });
+        }
+    }
+    planned
+}
+
+/// `http://a,http://b`: every replica, for `SHOP_*_URL` (its clients balance across them).
+fn urls(addrs: &[SocketAddr]) -> String {
+    let urls: Vec<String> = addrs.iter().map(|a| format!("http://{a}")).collect();
+    urls.join(",")
+}
+
 impl System {
     /// Creates the database and temporary directory, migrates, launches the processes of
-    /// `mode` and waits until the facade is ready and inventory serves.
+    /// `mode` (sending their mail to `smtp_url`) and waits until every facade is ready and
+    /// every inventory serves.
     pub async fn launch(
         mode: Mode,
         common: &Common,
         env: &[(String, String)],
+        smtp_url: &str,
     ) -> anyhow::Result<Self> {
         if !common.shop_bin.is_file() {
             bail!(
@@ -66,8 +124,6 @@ impl System {
             );
         }
         let dir = tempfile::Builder::new().prefix("shop-bench-").tempdir()?;
-        let mail_dir = dir.path().join("mail");
-        std::fs::create_dir_all(&mail_dir)?;
         let (database_url, database) = if mode.postgres() {
             let db = ScratchDatabase::create(&common.postgres_url).await?;
             (db.url.clone(), Some(db))
@@ -76,23 +132,27 @@ impl System {
             (format!("sqlite://{}?mode=rwc", path.display()), None)
         };
         let key = format!("bench-{}", uuid::Uuid::new_v4().simple());
-        let (http, orders, inventory) = (free_port()?, free_port()?, free_port()?);
+        let ports = |n| {
+            (0..n)
+                .map(|_| free_port())
+                .collect::<anyhow::Result<Vec<_>>>()
+        };
+        let replicas = mode.replicas();
+        let (http, orders, inventory) = (ports(replicas)?, ports(replicas)?, ports(replicas)?);
         let base_env: Vec<(String, String)> = vec![
             ("SHOP_DATABASE_URL".into(), database_url),
             ("SHOP_WEBHOOK_KEY".into(), key.clone()),
-            ("SHOP_MAIL_DIR".into(), mail_dir.display().to_string()),
-            ("SHOP_HTTP_ADDR".into(), http.to_string()),
-            ("SHOP_ORDERS_ADDR".into(), orders.to_string()),
-            ("SHOP_INVENTORY_ADDR".into(), inventory.to_string()),
-            ("SHOP_ORDERS_URL".into(), format!("http://{orders}")),
-            ("SHOP_INVENTORY_URL".into(), format!("http://{inventory}")),
+            ("SHOP_SMTP_URL".into(), smtp_url.to_owned()),
+            ("SHOP_ORDERS_URL".into(), urls(&orders)),
+            ("SHOP_INVENTORY_URL".into(), urls(&inventory)),
         ];
+        let planned = plan(mode, &http, &orders, &inventory);
         let mut system = Self {
             http,
-            orders,
-            inventory,
+            orders: orders[0],
+            inventory: inventory[0],
             key,
-            mail_dir,
+            inventories: inventory,
             processes: Vec::new(),
             dir,
             database,
@@ -104,18 +164,17 @@ impl System {
         let launcher = Launcher {
             bin: &bin,
             dir: &dir_path,
-            env: base_env.iter().chain(env).cloned().collect(),
+            env: base_env,
         };
         let started = async {
             // Migrate once up front: split processes would otherwise race to migrate SQLite.
             launcher.migrate().await?;
-            let names: &[&'static str] = if mode.split() {
-                &["inventory", "orders", "worker", "facade"]
-            } else {
-                &["serve"]
-            };
-            for name in names {
-                system.processes.push(launcher.spawn(name)?);
+            for process in planned {
+                // The caller's `--env` comes last, so it can override anything.
+                let env: Vec<_> = process.env.into_iter().chain(env.iter().cloned()).collect();
+                system
+                    .processes
+                    .push(launcher.spawn(process.subcommand, process.name, &env)?);
             }
             system.wait_ready().await
         };
@@ -143,8 +202,7 @@ impl System {
                     bail!("shop {} exited at start with {status}", process.name);
                 }
             }
-            let facade_ready = http::get_status(self.http, "/readyz").await.ok() == Some(200);
-            if facade_ready && inventory_serving(self.inventory).await {
+            if self.all_ready().await {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -152,6 +210,20 @@ impl System {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    async fn all_ready(&self) -> bool {
+        for &addr in &self.http {
+            if http::get_status(addr, "/readyz").await.ok() != Some(200) {
+                return false;
+            }
+        }
+        for &addr in &self.inventories {
+            if !inventory_serving(addr).await {
+                return false;
+            }
+        }
+        true
     }
 
     /// Stops every process (SIGTERM, then SIGKILL after 15 s), then removes the temporary
@@ -170,7 +242,7 @@ impl System {
         }
         if self.keep {
             let dir = self.dir.keep();
-            eprintln!("kept {} (logs, mails)", dir.display());
+            eprintln!("kept {} (logs)", dir.display());
             if let Some(db) = &self.database {
                 eprintln!("kept PostgreSQL database {}", db.name);
             }
@@ -190,8 +262,8 @@ struct Launcher<'a> {
 }
 
 impl Launcher<'_> {
-    fn command(&self, subcommand: &str) -> anyhow::Result<Command> {
-        let log = std::fs::File::create(self.dir.join(format!("{subcommand}.log")))?;
+    fn command(&self, subcommand: &str, log_name: &str) -> anyhow::Result<Command> {
+        let log = std::fs::File::create(self.dir.join(format!("{log_name}.log")))?;
         let mut command = Command::new(self.bin);
         command
             .arg(subcommand)
@@ -209,16 +281,22 @@ impl Launcher<'_> {
     }
 
     async fn migrate(&self) -> anyhow::Result<()> {
-        let status = self.command("migrate")?.status().await?;
+        let status = self.command("migrate", "migrate")?.status().await?;
         if !status.success() {
             bail!("shop migrate failed with {status}");
         }
         Ok(())
     }
 
-    fn spawn(&self, name: &'static str) -> anyhow::Result<Process> {
+    fn spawn(
+        &self,
+        subcommand: &str,
+        name: String,
+        env: &[(String, String)],
+    ) -> anyhow::Result<Process> {
         let child = self
-            .command(name)?
+            .command(subcommand, &name)?
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .spawn()
             .with_context(|| format!("cannot start {}", self.bin.display()))?;
         let pid = child.id().context("a just-started child has a pid")?;
