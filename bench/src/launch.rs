@@ -12,6 +12,10 @@ use std::{
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
 
+mod topology;
+
+use topology::{plan, urls};
+
 use crate::{
     cli::{Common, Mode},
     database::ScratchDatabase,
@@ -49,62 +53,6 @@ impl Process {
     pub fn pid(&self) -> u32 {
         self.pid
     }
-}
-
-/// One process to launch: its subcommand, name and own settings (addresses).
-struct Planned {
-    subcommand: &'static str,
-    name: String,
-    env: Vec<(String, String)>,
-}
-
-/// The processes of `mode`, each component `replicas` times, on the given addresses (one
-/// per replica); the clients of a component get every replica's URL.
-fn plan(
-    mode: Mode,
-    http: &[SocketAddr],
-    orders: &[SocketAddr],
-    inventory: &[SocketAddr],
-) -> Vec<Planned> {
-    let var = |key: &str, addr: &SocketAddr| (key.to_owned(), addr.to_string());
-    if !mode.split() {
-        return vec![Planned {
-            subcommand: "serve",
-            name: "serve".to_owned(),
-            env: vec![
-                var("SHOP_HTTP_ADDR", &http[0]),
-                var("SHOP_ORDERS_ADDR", &orders[0]),
-                var("SHOP_INVENTORY_ADDR", &inventory[0]),
-            ],
-        }];
-    }
-    let mut planned = Vec::new();
-    for component in ["inventory", "orders", "worker", "facade"] {
-        for replica in 0..mode.replicas() {
-            let env = match component {
-                "inventory" => vec![var("SHOP_INVENTORY_ADDR", &inventory[replica])],
-                "orders" => vec![var("SHOP_ORDERS_ADDR", &orders[replica])],
-                "facade" => vec![var("SHOP_HTTP_ADDR", &http[replica])],
-                _ => Vec::new(),
-            };
-            let name = match mode.replicas() {
-                1 => component.to_owned(),
-                _ => format!("{component}-{}", replica + 1),
-            };
-            planned.push(Planned {
-                subcommand: component,
-                name,
-                env,
-            });
-        }
-    }
-    planned
-}
-
-/// `http://a,http://b`: every replica, for `SHOP_*_URL` (its clients balance across them).
-fn urls(addrs: &[SocketAddr]) -> String {
-    let urls: Vec<String> = addrs.iter().map(|a| format!("http://{a}")).collect();
-    urls.join(",")
 }
 
 impl System {
@@ -146,7 +94,7 @@ impl System {
             ("SHOP_ORDERS_URL".into(), urls(&orders)),
             ("SHOP_INVENTORY_URL".into(), urls(&inventory)),
         ];
-        let planned = plan(mode, &http, &orders, &inventory);
+        let tiers = plan(mode, &http, &orders, &inventory);
         let mut system = Self {
             http,
             orders: orders[0],
@@ -169,14 +117,20 @@ impl System {
         let started = async {
             // Migrate once up front: split processes would otherwise race to migrate SQLite.
             launcher.migrate().await?;
-            for process in planned {
-                // The caller's `--env` comes last, so it can override anything.
-                let env: Vec<_> = process.env.into_iter().chain(env.iter().cloned()).collect();
-                system
-                    .processes
-                    .push(launcher.spawn(process.subcommand, process.name, &env)?);
+            for tier in tiers {
+                for process in tier.processes {
+                    // The caller's `--env` comes last, so it can override anything.
+                    let env: Vec<_> = process.env.into_iter().chain(env.iter().cloned()).collect();
+                    system.processes.push(launcher.spawn(
+                        process.subcommand,
+                        process.name,
+                        &env,
+                    )?);
+                }
+                system.wait_serving(&tier.grpc, &[]).await?;
             }
-            system.wait_ready().await
+            let (inventories, facades) = (system.inventories.clone(), system.http.clone());
+            system.wait_serving(&inventories, &facades).await
         };
         match started.await {
             Ok(()) => Ok(system),
@@ -194,7 +148,13 @@ impl System {
         &self.processes
     }
 
-    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+    /// Waits until the gRPC services at `grpc` report SERVING and the facades at `http` are
+    /// ready, failing if a process exits or 60 s pass.
+    async fn wait_serving(
+        &mut self,
+        grpc: &[SocketAddr],
+        http: &[SocketAddr],
+    ) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             for process in &mut self.processes {
@@ -202,7 +162,7 @@ impl System {
                     bail!("shop {} exited at start with {status}", process.name);
                 }
             }
-            if self.all_ready().await {
+            if all_serving(grpc, http).await {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -210,20 +170,6 @@ impl System {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-    }
-
-    async fn all_ready(&self) -> bool {
-        for &addr in &self.http {
-            if http::get_status(addr, "/readyz").await.ok() != Some(200) {
-                return false;
-            }
-        }
-        for &addr in &self.inventories {
-            if !inventory_serving(addr).await {
-                return false;
-            }
-        }
-        true
     }
 
     /// Stops every process (SIGTERM, then SIGKILL after 15 s), then removes the temporary
@@ -321,7 +267,22 @@ fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(listener.local_addr()?)
 }
 
-async fn inventory_serving(addr: SocketAddr) -> bool {
+async fn all_serving(grpc: &[SocketAddr], http: &[SocketAddr]) -> bool {
+    for &addr in http {
+        if http::get_status(addr, "/readyz").await.ok() != Some(200) {
+            return false;
+        }
+    }
+    for &addr in grpc {
+        if !grpc_serving(addr).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether the gRPC health service at `addr` reports SERVING.
+async fn grpc_serving(addr: SocketAddr) -> bool {
     use tonic_health::pb::{
         HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
     };
