@@ -93,8 +93,13 @@ fn median_row(m: &SystemMedians) {
 impl CompareReport {
     /// Prints the rounds, the medians, the ratios and the verdict.
     pub fn print(&self) {
+        let judge = if self.judged {
+            "judged against the shared reference"
+        } else {
+            "nothing judged (no shared reference)"
+        };
         println!(
-            "PostgreSQL, {} orders per run, concurrency {}, {} round(s); judged against the shared reference",
+            "PostgreSQL, {} orders per run, concurrency {}, {} round(s); {judge}",
             self.orders,
             self.concurrency,
             self.rounds.len()
@@ -177,9 +182,15 @@ impl CompareReport {
                 (false, true) => "met (not judged)",
                 (false, false) => "not met (not judged)",
             };
+            // No shared reference: no ratio to show.
+            let value = if t.value.is_nan() {
+                "-".to_owned()
+            } else {
+                format!("{:.2}", t.value)
+            };
             println!(
-                "{:<56} {:>8.2} (limit {:>5.2})  {verdict}",
-                t.name, t.value, t.limit
+                "{:<56} {value:>8} (limit {:>5.2})  {verdict}",
+                t.name, t.limit
             );
         }
     }
