@@ -112,7 +112,8 @@ impl System {
         let launcher = Launcher {
             bin: &bin,
             dir: &dir_path,
-            env: base_env,
+            // `migrate` gets the caller's `--env` too.
+            env: base_env.into_iter().chain(env.iter().cloned()).collect(),
         };
         let started = async {
             // Migrate once up front: split processes would otherwise race to migrate SQLite.
