@@ -24,7 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// The raw-SQL baseline: pgbench runs one confirmation's statements on our schema.
     Baseline(BaselineArgs),
-    /// Baseline and `shop serve` on PostgreSQL, several rounds, medians, ratios and targets.
+    /// The shared reference (the judge), our baseline, `shop serve`, `split-pg` and
+    /// `split-pg-x2` on PostgreSQL, several rounds, medians, ratios and targets.
     Compare(CompareArgs),
 }
 
@@ -40,17 +41,28 @@ pub enum Mode {
     SplitPg,
     /// The four processes on one SQLite file.
     SplitSqlite,
+    /// Two of each of the four processes on PostgreSQL: each orders calls both inventories,
+    /// each facade both orders; the webhooks are spread over both facades.
+    SplitPgX2,
 }
 
 impl Mode {
     /// Whether it runs on PostgreSQL.
     pub fn postgres(self) -> bool {
-        matches!(self, Mode::ServePg | Mode::SplitPg)
+        matches!(self, Mode::ServePg | Mode::SplitPg | Mode::SplitPgX2)
     }
 
     /// Whether every component runs in its own process.
     pub fn split(self) -> bool {
-        matches!(self, Mode::SplitPg | Mode::SplitSqlite)
+        matches!(self, Mode::SplitPg | Mode::SplitSqlite | Mode::SplitPgX2)
+    }
+
+    /// How many processes of each component run.
+    pub fn replicas(self) -> usize {
+        match self {
+            Mode::SplitPgX2 => 2,
+            _ => 1,
+        }
     }
 
     /// The name on the command line.
@@ -60,6 +72,7 @@ impl Mode {
             Mode::ServePg => "serve-pg",
             Mode::SplitPg => "split-pg",
             Mode::SplitSqlite => "split-sqlite",
+            Mode::SplitPgX2 => "split-pg-x2",
         }
     }
 }
@@ -84,7 +97,7 @@ pub struct Common {
     /// Print the result as JSON instead of a table.
     #[arg(long, env = "SHOP_BENCH_JSON")]
     pub json: bool,
-    /// Keep the temporary directory (logs, mails, SQLite file) and the PostgreSQL database.
+    /// Keep the temporary directory (logs, SQLite file) and the PostgreSQL database.
     #[arg(long, env = "SHOP_BENCH_KEEP")]
     pub keep: bool,
 }
@@ -123,14 +136,15 @@ pub struct Tuning {
     /// CreateOrder calls in flight while seeding.
     #[arg(long, env = "SHOP_BENCH_SEED_CONCURRENCY", default_value_t = 16)]
     pub seed_concurrency: usize,
-    /// How long to wait after the last webhook for the worker to write every invoice (0: do
-    /// not wait, just count the mails written so far).
+    /// How long to wait after the last webhook for the SMTP sink to receive every invoice
+    /// (a run whose invoices do not all arrive fails).
     #[arg(long, env = "SHOP_BENCH_DRAIN_TIMEOUT", default_value = "120s", value_parser = humantime::parse_duration)]
     pub drain_timeout: Duration,
     /// Write every webhook's send time and latency (µs, one `sent latency` pair a line) here.
     #[arg(long, env = "SHOP_BENCH_LATENCY_LOG")]
     pub latency_log: Option<PathBuf>,
-    /// Extra `KEY=VALUE` environment for the shop processes (repeatable), e.g. `RUST_LOG=warn`.
+    /// Extra `KEY=VALUE` environment for every launched shop process (repeatable), set last
+    /// so it overrides the benchmark's own, e.g. `RUST_LOG=warn`.
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     pub env: Vec<(String, String)>,
 }
@@ -154,7 +168,7 @@ pub struct BaselineArgs {
 /// The side-by-side comparison on PostgreSQL.
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
-    /// Rounds; each runs the baseline and the service once. Medians are reported.
+    /// Rounds; each runs every measurement once. Medians are reported.
     #[arg(long, env = "SHOP_BENCH_RUNS", default_value_t = 3)]
     pub runs: usize,
     /// Orders per round (the same for the baseline and the service).
@@ -166,8 +180,9 @@ pub struct CompareArgs {
     /// Products the orders are spread over.
     #[arg(long, env = "SHOP_BENCH_PRODUCTS", default_value_t = 200, value_parser = clap::value_parser!(u64).range(2..))]
     pub products: u64,
-    /// The shared reference `run.sh` (its own schema and statements), run once per round for
-    /// the record; `none` skips it.
+    /// The shared reference `run.sh` (its own schema and statements), run once per round:
+    /// the judge of the throughput and p99 targets. A missing script fails the command;
+    /// `none` runs without it, and then nothing is judged.
     #[arg(
         long,
         env = "SHOP_BENCH_SHARED_SQL_LIMIT",
@@ -188,8 +203,12 @@ pub struct CompareArgs {
     /// (e.g. `bench/sql/confirm_before.sql` for a build before the statement changes).
     #[arg(long, env = "SHOP_BENCH_VERSUS_BASELINE_SCRIPT")]
     pub versus_baseline_script: Option<PathBuf>,
-    /// Also run the split processes on PostgreSQL each round (reported, not judged).
-    #[arg(long, env = "SHOP_BENCH_WITH_SPLIT")]
+    /// Skip `split-pg` and `split-pg-x2`, which otherwise run every round (reported, not
+    /// judged), for a quicker look at `serve-pg` alone.
+    #[arg(long, env = "SHOP_BENCH_SKIP_SPLIT")]
+    pub skip_split: bool,
+    /// Accepted for older scripts; the split topologies now run by default.
+    #[arg(long, hide = true, conflicts_with = "skip_split")]
     pub with_split: bool,
     /// pgbench worker threads.
     #[arg(long, env = "SHOP_BENCH_PGBENCH_THREADS", default_value_t = 2)]
@@ -233,5 +252,29 @@ mod tests {
         assert!(cli.command.is_none());
         assert_eq!(cli.run.mode, Mode::ServeSqlite);
         assert_eq!(cli.run.workload.orders, 20);
+    }
+
+    #[test]
+    fn two_replicas_of_each_component_is_a_mode_of_its_own() {
+        let cli = Cli::try_parse_from(["shop-bench", "--mode", "split-pg-x2"]).unwrap();
+        assert_eq!(cli.run.mode, Mode::SplitPgX2);
+        assert_eq!(cli.run.mode.name(), "split-pg-x2");
+        assert!(Mode::SplitPgX2.postgres() && Mode::SplitPgX2.split());
+        assert_eq!(
+            (Mode::SplitPgX2.replicas(), Mode::SplitPg.replicas()),
+            (2, 1)
+        );
+    }
+
+    #[test]
+    fn compare_runs_the_split_topologies_unless_told_to_skip_them() {
+        let parse = |args: &[&str]| match Cli::try_parse_from(args).unwrap().command {
+            Some(Command::Compare(args)) => args,
+            other => panic!("not compare: {other:?}"),
+        };
+        assert!(!parse(&["shop-bench", "compare"]).skip_split);
+        assert!(parse(&["shop-bench", "compare", "--skip-split"]).skip_split);
+        // The old flag still parses (the split runs are the default now).
+        assert!(!parse(&["shop-bench", "compare", "--with-split"]).skip_split);
     }
 }

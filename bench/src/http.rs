@@ -77,23 +77,27 @@ pub async fn get_status(addr: SocketAddr, path: &str) -> anyhow::Result<u16> {
 }
 
 /// POSTs `{"order_id": …, "status": "paid"}` for every order, `concurrency` at a time, each
-/// sender on its own keep-alive connection.
+/// sender on its own keep-alive connection. The senders are spread evenly over `facades`
+/// (sender `i` talks to facade `i % len`), as a provider's connections would be spread by a
+/// load balancer.
 pub async fn fire_paid(
-    addr: SocketAddr,
+    facades: &[SocketAddr],
     key: &str,
     order_ids: Arc<Vec<String>>,
     concurrency: usize,
 ) -> anyhow::Result<Fired> {
+    anyhow::ensure!(!facades.is_empty(), "no facade to send webhooks to");
     let next = Arc::new(AtomicUsize::new(0));
     // Connect every sender before the clock starts: connection set-up is not webhook work.
     let mut senders = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
-        senders.push(connect(addr).await?);
+    for i in 0..concurrency {
+        let addr = facades[i % facades.len()];
+        senders.push((addr, connect(addr).await?));
     }
     let started = Instant::now();
     let tasks: Vec<_> = senders
         .into_iter()
-        .map(|sender| {
+        .map(|(addr, sender)| {
             let (next, ids, key) = (next.clone(), order_ids.clone(), key.to_owned());
             tokio::spawn(async move { sender_loop(addr, sender, &key, &ids, &next, started).await })
         })

@@ -1,16 +1,20 @@
 //! Launching the shop under test: `shop serve`, or the four components as separate
-//! processes, on free ports, a fresh database and a temporary mail directory; waiting until
-//! it is ready; reading the processes' peak RSS; stopping them with SIGTERM.
+//! processes (once, or two replicas of each), on free ports, a fresh database, sending their
+//! mail to the benchmark's SMTP sink; waiting until it is ready; stopping it with SIGTERM.
 
 use std::{
     net::SocketAddr,
-    path::{Path, PathBuf},
+    path::Path,
     process::Stdio,
     time::{Duration, Instant},
 };
 
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
+
+mod topology;
+
+use topology::{plan, urls};
 
 use crate::{
     cli::{Common, Mode},
@@ -20,16 +24,15 @@ use crate::{
 
 /// A launched shop, stopped by [`System::stop`].
 pub struct System {
-    /// The facade's HTTP address.
-    pub http: SocketAddr,
-    /// The orders service's gRPC address.
+    /// The facades' HTTP addresses (one per facade replica).
+    pub http: Vec<SocketAddr>,
+    /// The (first) orders service's gRPC address.
     pub orders: SocketAddr,
-    /// The inventory service's gRPC address.
+    /// The (first) inventory service's gRPC address.
     pub inventory: SocketAddr,
     /// The accepted `X-Webhook-Key`.
     pub key: String,
-    /// Where the worker writes the invoice mails.
-    pub mail_dir: PathBuf,
+    inventories: Vec<SocketAddr>,
     processes: Vec<Process>,
     dir: tempfile::TempDir,
     database: Option<ScratchDatabase>,
@@ -38,8 +41,9 @@ pub struct System {
 
 /// One launched `shop` process.
 pub struct Process {
-    /// The subcommand it runs.
-    pub name: &'static str,
+    /// The subcommand it runs, with its replica number when there are several
+    /// (`orders-2`).
+    pub name: String,
     child: Child,
     pid: u32,
 }
@@ -53,11 +57,13 @@ impl Process {
 
 impl System {
     /// Creates the database and temporary directory, migrates, launches the processes of
-    /// `mode` and waits until the facade is ready and inventory serves.
+    /// `mode` (sending their mail to `smtp_url`) and waits until every facade is ready and
+    /// every inventory serves.
     pub async fn launch(
         mode: Mode,
         common: &Common,
         env: &[(String, String)],
+        smtp_url: &str,
     ) -> anyhow::Result<Self> {
         if !common.shop_bin.is_file() {
             bail!(
@@ -66,8 +72,6 @@ impl System {
             );
         }
         let dir = tempfile::Builder::new().prefix("shop-bench-").tempdir()?;
-        let mail_dir = dir.path().join("mail");
-        std::fs::create_dir_all(&mail_dir)?;
         let (database_url, database) = if mode.postgres() {
             let db = ScratchDatabase::create(&common.postgres_url).await?;
             (db.url.clone(), Some(db))
@@ -76,23 +80,27 @@ impl System {
             (format!("sqlite://{}?mode=rwc", path.display()), None)
         };
         let key = format!("bench-{}", uuid::Uuid::new_v4().simple());
-        let (http, orders, inventory) = (free_port()?, free_port()?, free_port()?);
+        let ports = |n| {
+            (0..n)
+                .map(|_| free_port())
+                .collect::<anyhow::Result<Vec<_>>>()
+        };
+        let replicas = mode.replicas();
+        let (http, orders, inventory) = (ports(replicas)?, ports(replicas)?, ports(replicas)?);
         let base_env: Vec<(String, String)> = vec![
             ("SHOP_DATABASE_URL".into(), database_url),
             ("SHOP_WEBHOOK_KEY".into(), key.clone()),
-            ("SHOP_MAIL_DIR".into(), mail_dir.display().to_string()),
-            ("SHOP_HTTP_ADDR".into(), http.to_string()),
-            ("SHOP_ORDERS_ADDR".into(), orders.to_string()),
-            ("SHOP_INVENTORY_ADDR".into(), inventory.to_string()),
-            ("SHOP_ORDERS_URL".into(), format!("http://{orders}")),
-            ("SHOP_INVENTORY_URL".into(), format!("http://{inventory}")),
+            ("SHOP_SMTP_URL".into(), smtp_url.to_owned()),
+            ("SHOP_ORDERS_URL".into(), urls(&orders)),
+            ("SHOP_INVENTORY_URL".into(), urls(&inventory)),
         ];
+        let tiers = plan(mode, &http, &orders, &inventory);
         let mut system = Self {
             http,
-            orders,
-            inventory,
+            orders: orders[0],
+            inventory: inventory[0],
             key,
-            mail_dir,
+            inventories: inventory,
             processes: Vec::new(),
             dir,
             database,
@@ -104,20 +112,26 @@ impl System {
         let launcher = Launcher {
             bin: &bin,
             dir: &dir_path,
-            env: base_env.iter().chain(env).cloned().collect(),
+            // `migrate` gets the caller's `--env` too.
+            env: base_env.into_iter().chain(env.iter().cloned()).collect(),
         };
         let started = async {
             // Migrate once up front: split processes would otherwise race to migrate SQLite.
             launcher.migrate().await?;
-            let names: &[&'static str] = if mode.split() {
-                &["inventory", "orders", "worker", "facade"]
-            } else {
-                &["serve"]
-            };
-            for name in names {
-                system.processes.push(launcher.spawn(name)?);
+            for tier in tiers {
+                for process in tier.processes {
+                    // The caller's `--env` comes last, so it can override anything.
+                    let env: Vec<_> = process.env.into_iter().chain(env.iter().cloned()).collect();
+                    system.processes.push(launcher.spawn(
+                        process.subcommand,
+                        process.name,
+                        &env,
+                    )?);
+                }
+                system.wait_serving(&tier.grpc, &[]).await?;
             }
-            system.wait_ready().await
+            let (inventories, facades) = (system.inventories.clone(), system.http.clone());
+            system.wait_serving(&inventories, &facades).await
         };
         match started.await {
             Ok(()) => Ok(system),
@@ -135,7 +149,13 @@ impl System {
         &self.processes
     }
 
-    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+    /// Waits until the gRPC services at `grpc` report SERVING and the facades at `http` are
+    /// ready, failing if a process exits or 60 s pass.
+    async fn wait_serving(
+        &mut self,
+        grpc: &[SocketAddr],
+        http: &[SocketAddr],
+    ) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             for process in &mut self.processes {
@@ -143,8 +163,7 @@ impl System {
                     bail!("shop {} exited at start with {status}", process.name);
                 }
             }
-            let facade_ready = http::get_status(self.http, "/readyz").await.ok() == Some(200);
-            if facade_ready && inventory_serving(self.inventory).await {
+            if all_serving(grpc, http).await {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -170,7 +189,7 @@ impl System {
         }
         if self.keep {
             let dir = self.dir.keep();
-            eprintln!("kept {} (logs, mails)", dir.display());
+            eprintln!("kept {} (logs)", dir.display());
             if let Some(db) = &self.database {
                 eprintln!("kept PostgreSQL database {}", db.name);
             }
@@ -190,8 +209,8 @@ struct Launcher<'a> {
 }
 
 impl Launcher<'_> {
-    fn command(&self, subcommand: &str) -> anyhow::Result<Command> {
-        let log = std::fs::File::create(self.dir.join(format!("{subcommand}.log")))?;
+    fn command(&self, subcommand: &str, log_name: &str) -> anyhow::Result<Command> {
+        let log = std::fs::File::create(self.dir.join(format!("{log_name}.log")))?;
         let mut command = Command::new(self.bin);
         command
             .arg(subcommand)
@@ -209,16 +228,22 @@ impl Launcher<'_> {
     }
 
     async fn migrate(&self) -> anyhow::Result<()> {
-        let status = self.command("migrate")?.status().await?;
+        let status = self.command("migrate", "migrate")?.status().await?;
         if !status.success() {
             bail!("shop migrate failed with {status}");
         }
         Ok(())
     }
 
-    fn spawn(&self, name: &'static str) -> anyhow::Result<Process> {
+    fn spawn(
+        &self,
+        subcommand: &str,
+        name: String,
+        env: &[(String, String)],
+    ) -> anyhow::Result<Process> {
         let child = self
-            .command(name)?
+            .command(subcommand, &name)?
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .spawn()
             .with_context(|| format!("cannot start {}", self.bin.display()))?;
         let pid = child.id().context("a just-started child has a pid")?;
@@ -243,7 +268,22 @@ fn free_port() -> anyhow::Result<SocketAddr> {
     Ok(listener.local_addr()?)
 }
 
-async fn inventory_serving(addr: SocketAddr) -> bool {
+async fn all_serving(grpc: &[SocketAddr], http: &[SocketAddr]) -> bool {
+    for &addr in http {
+        if http::get_status(addr, "/readyz").await.ok() != Some(200) {
+            return false;
+        }
+    }
+    for &addr in grpc {
+        if !grpc_serving(addr).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether the gRPC health service at `addr` reports SERVING.
+async fn grpc_serving(addr: SocketAddr) -> bool {
     use tonic_health::pb::{
         HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
     };

@@ -22,11 +22,21 @@ pub fn reset_peak_rss(pid: u32) -> anyhow::Result<()> {
 
 /// CPU time (user + system) a process has used so far, in seconds.
 pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    stat_cpu_seconds(&format!("/proc/{pid}/stat"))
+}
+
+/// CPU time (user + system) one thread of this process has used so far, in seconds.
+pub fn thread_cpu_seconds(tid: i32) -> anyhow::Result<f64> {
+    stat_cpu_seconds(&format!("/proc/self/task/{tid}/stat"))
+}
+
+/// utime + stime of a `/proc/…/stat` file (same layout for processes and threads).
+fn stat_cpu_seconds(path: &str) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
     // The command name (field 2) may contain spaces; fields after its ')' are plain.
     let rest = stat
         .rsplit_once(')')
-        .context("malformed /proc/<pid>/stat")?
+        .with_context(|| format!("malformed {path}"))?
         .1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // utime and stime are fields 14 and 15, i.e. 12 and 13 after the state (field 3).
@@ -62,4 +72,55 @@ fn ticks_per_second() -> f64 {
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     if hz > 0 { hz as f64 } else { 100.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{sync::mpsc, time::Duration};
+
+    use super::*;
+
+    /// This thread's CPU time by the kernel's other clock (clock_gettime).
+    fn own_cpu() -> Duration {
+        let mut now = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime(2) writes into the timespec we own.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+        Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+    }
+
+    #[test]
+    fn a_busy_threads_cpu_time_is_its_own_and_part_of_the_process() {
+        let (spun_tx, spun_rx) = mpsc::channel();
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let busy = std::thread::spawn(move || {
+            // 250 ms of CPU, however busy the machine is.
+            let mut spins = 0u64;
+            while own_cpu() < Duration::from_millis(250) {
+                spins = std::hint::black_box(spins + 1);
+            }
+            // SAFETY: gettid(2) has no preconditions.
+            spun_tx.send(unsafe { libc::gettid() }).unwrap();
+            // Stay alive until measured: a finished thread has no /proc entry.
+            done_rx.recv().ok();
+        });
+        let tid = spun_rx.recv().unwrap();
+
+        let thread = thread_cpu_seconds(tid).unwrap();
+        let process = cpu_seconds(std::process::id()).unwrap();
+        // SAFETY: as above.
+        let this = thread_cpu_seconds(unsafe { libc::gettid() }).unwrap();
+
+        done_tx.send(()).unwrap();
+        busy.join().unwrap();
+        // /proc counts in clock ticks (usually 10 ms).
+        assert!(
+            thread >= 0.2,
+            "the spinning thread used {thread} s by /proc"
+        );
+        assert!(process >= thread, "process {process} s < thread {thread} s");
+        assert!(this < 0.2, "the waiting thread used {this} s");
+    }
 }

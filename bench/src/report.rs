@@ -4,6 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::mail::Delivery;
+
+/// Above this share of one core, the load generator may be what limits the run.
+pub const GENERATOR_CORE_LIMIT: f64 = 0.5;
+
 /// Latency percentiles, in milliseconds.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Latency {
@@ -78,15 +83,16 @@ pub struct RunReport {
     pub statuses: BTreeMap<u16, usize>,
     /// Orders not CONFIRMED when read back afterwards.
     pub unconfirmed: usize,
-    /// Invoice mails (`.eml`) the worker wrote.
-    pub invoices: usize,
-    /// Seconds after the last webhook until every invoice was written (none if the drain
-    /// timeout passed first).
-    pub invoices_drained_after: Option<f64>,
+    /// The invoice mails the SMTP sink received, checked against the orders (read after
+    /// the shop stopped, so late copies count too).
+    pub invoices: Delivery,
+    /// Seconds from the last webhook answered to the last invoice received (none if the
+    /// drain timeout passed first).
+    pub drain_seconds: Option<f64>,
     /// Memory and CPU of each launched process.
     pub processes: Vec<ProcessStats>,
-    /// CPU time the benchmark client used while firing, per webhook, ms.
-    pub bench_cpu_ms_per_webhook: f64,
+    /// CPU of this benchmark process (load generator and SMTP sink).
+    pub bench_cpu: BenchCpu,
     /// CPU time the whole machine used while firing (PostgreSQL, shop, client, neighbours),
     /// per webhook, ms.
     pub machine_cpu_ms_per_webhook: f64,
@@ -94,7 +100,72 @@ pub struct RunReport {
     pub machine_busy: f64,
 }
 
+/// CPU time of the benchmark process itself, from `/proc/self` (whole process) and
+/// `/proc/self/task/<sink thread>` (the SMTP sink, which runs on a thread of its own).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BenchCpu {
+    /// Whole process while firing, % of one core.
+    pub total_core_percent: f64,
+    /// Whole process while firing, µs per webhook.
+    pub total_us_per_webhook: f64,
+    /// The load generator (the process minus the sink's thread) while firing, % of one core.
+    pub generator_core_percent: f64,
+    /// The load generator while firing, µs per webhook.
+    pub generator_us_per_webhook: f64,
+    /// The SMTP sink's thread while firing, % of one core.
+    pub sink_core_percent: f64,
+    /// The SMTP sink's thread from the first webhook to the last invoice, µs per mail
+    /// received (its capacity on one core is about 10⁶ / this, mails/s).
+    pub sink_us_per_mail: f64,
+}
+
+impl BenchCpu {
+    /// From CPU seconds while firing (`total`, `sink`), over `seconds` of firing and
+    /// `webhooks` answered, and the sink's CPU seconds until the last of `mails` arrived.
+    pub fn new(
+        total: f64,
+        sink: f64,
+        seconds: f64,
+        webhooks: usize,
+        sink_drain: f64,
+        mails: usize,
+    ) -> Self {
+        let percent = |cpu: f64| {
+            if seconds > 0.0 {
+                cpu / seconds * 100.0
+            } else {
+                0.0
+            }
+        };
+        let per = |cpu: f64, n: usize| cpu * 1e6 / n.max(1) as f64;
+        let generator = (total - sink).max(0.0);
+        Self {
+            total_core_percent: percent(total),
+            total_us_per_webhook: per(total, webhooks),
+            generator_core_percent: percent(generator),
+            generator_us_per_webhook: per(generator, webhooks),
+            sink_core_percent: percent(sink),
+            sink_us_per_mail: per(sink_drain, mails),
+        }
+    }
+
+    /// Whether the load generator used more than [`GENERATOR_CORE_LIMIT`] of a core.
+    pub fn generator_may_limit(&self) -> bool {
+        self.generator_core_percent > GENERATOR_CORE_LIMIT * 100.0
+    }
+}
+
 impl RunReport {
+    /// No errors, every order confirmed, every invoice received exactly once.
+    pub fn ok(&self) -> bool {
+        self.errors == 0 && self.unconfirmed == 0 && self.invoices.ok()
+    }
+
+    /// CPU time of all launched processes while firing, per webhook, ms.
+    pub fn cpu_ms_per_webhook(&self) -> f64 {
+        self.processes.iter().map(|p| p.cpu_ms_per_webhook).sum()
+    }
+
     /// Sum of the processes' peak RSS under load, in MiB (the processes' peaks need not
     /// coincide, so this is an upper bound of the system's peak).
     pub fn peak_rss_mib_load(&self) -> f64 {
@@ -126,16 +197,21 @@ impl RunReport {
             .map(|(status, n)| format!("{status}: {n}"))
             .collect();
         println!("HTTP statuses: {}", statuses.join(", "));
-        match self.invoices_drained_after {
-            Some(s) => println!(
-                "invoices written: {} (all, {s:.1} s after the last webhook)",
-                self.invoices
-            ),
-            None => println!("invoices written: {} of {}", self.invoices, self.orders),
+        let i = &self.invoices;
+        let verdict = if i.ok() { "ok" } else { "FAILED" };
+        println!(
+            "invoices over SMTP: {} received, {} of {} orders exactly once, {} missing, {} duplicates, {} unexpected: {verdict}",
+            i.received, i.exactly_once, self.orders, i.missing, i.duplicates, i.unexpected
+        );
+        match self.drain_seconds {
+            Some(s) => {
+                println!("drain: last invoice received {s:.2} s after the last webhook answered")
+            }
+            None => println!("drain: not every invoice arrived within the drain timeout"),
         }
         for p in &self.processes {
             println!(
-                "shop {:<9} peak RSS {:>6.1} MiB under load ({:.1} MiB seeding), CPU {:.3} ms/webhook",
+                "shop {:<11} peak RSS {:>6.1} MiB under load ({:.1} MiB seeding), CPU {:.3} ms/webhook",
                 p.name,
                 p.peak_rss_kib_load as f64 / 1024.0,
                 p.peak_rss_kib_seeding as f64 / 1024.0,
@@ -143,11 +219,27 @@ impl RunReport {
             );
         }
         println!(
-            "CPU while firing: machine {:.0}% busy, {:.3} ms/webhook in all ({:.3} in this client)",
+            "CPU while firing: shop {:.3} ms/webhook; machine {:.0}% busy, {:.3} ms/webhook in all",
+            self.cpu_ms_per_webhook(),
             self.machine_busy * 100.0,
             self.machine_cpu_ms_per_webhook,
-            self.bench_cpu_ms_per_webhook
         );
+        let b = &self.bench_cpu;
+        println!(
+            "shop-bench CPU while firing: {:.0}% of a core, {:.0} µs/webhook; load generator {:.0}% ({:.0} µs/webhook), SMTP sink {:.0}% ({:.0} µs/mail)",
+            b.total_core_percent,
+            b.total_us_per_webhook,
+            b.generator_core_percent,
+            b.generator_us_per_webhook,
+            b.sink_core_percent,
+            b.sink_us_per_mail
+        );
+        if b.generator_may_limit() {
+            println!(
+                "WARNING: the load generator used more than {:.0}% of a core: it may be the bottleneck",
+                GENERATOR_CORE_LIMIT * 100.0
+            );
+        }
     }
 }
 
@@ -176,6 +268,19 @@ mod tests {
         assert_eq!((l.p50, l.p95, l.p99, l.max), (50.0, 95.0, 99.0, 100.0));
         assert_eq!(l.mean, 50.5);
         assert_eq!(Latency::from_micros(vec![7000]).p99, 7.0);
+    }
+
+    #[test]
+    fn the_load_generators_cpu_is_the_process_minus_the_sink() {
+        // 0.6 s of CPU over 2 s of firing and 1000 webhooks, 0.2 s of it in the sink, which
+        // used 0.5 s until the last of 1000 mails.
+        let b = BenchCpu::new(0.6, 0.2, 2.0, 1000, 0.5, 1000);
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(near(b.total_core_percent, 30.0) && near(b.total_us_per_webhook, 600.0));
+        assert!(near(b.generator_core_percent, 20.0) && near(b.generator_us_per_webhook, 400.0));
+        assert!(near(b.sink_core_percent, 10.0) && near(b.sink_us_per_mail, 500.0));
+        assert!(!b.generator_may_limit());
+        assert!(BenchCpu::new(1.2, 0.1, 2.0, 1000, 0.1, 1000).generator_may_limit());
     }
 
     #[test]

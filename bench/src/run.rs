@@ -1,10 +1,6 @@
-//! One benchmark run: launch, seed, fire, verify, measure, stop.
+//! One benchmark run: launch, seed, fire, wait for the invoices, verify, measure, stop.
 
-use std::{
-    path::Path,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Instant};
 
 use anyhow::Context;
 
@@ -12,8 +8,9 @@ use crate::{
     cli::{Common, Mode, Tuning, Workload},
     grpc, http,
     launch::System,
+    mail::MailSink,
     procfs,
-    report::{Latency, ProcessStats, RunReport},
+    report::{BenchCpu, Latency, ProcessStats, RunReport},
 };
 
 /// Runs the benchmark once and returns what it measured. The shop is stopped (and its
@@ -28,20 +25,24 @@ pub async fn run(
         workload.orders > 0 && workload.concurrency > 0,
         "--orders and --concurrency must be at least 1"
     );
-    let system = System::launch(mode, common, &tuning.env).await?;
-    let measured = measure(&system, mode, workload, tuning).await;
+    let sink = MailSink::start()?;
+    let system = System::launch(mode, common, &tuning.env, &sink.url()).await?;
+    let measured = measure(&system, &sink, mode, workload, tuning).await;
     let stopped = system.stop().await;
-    let report = measured?;
+    let (mut report, order_ids) = measured?;
     stopped?;
+    // Judged once the shop has stopped, so that a late second copy is counted too.
+    report.invoices = sink.delivery(&order_ids)?;
     Ok(report)
 }
 
 async fn measure(
     system: &System,
+    sink: &MailSink,
     mode: Mode,
     workload: Workload,
     tuning: &Tuning,
-) -> anyhow::Result<RunReport> {
+) -> anyhow::Result<(RunReport, Arc<Vec<String>>)> {
     let seeding = Instant::now();
     let order_ids = grpc::seed(
         system.inventory,
@@ -66,11 +67,14 @@ async fn measure(
         cpu_before.push(procfs::cpu_seconds(process.pid())?);
     }
     let machine_before = procfs::machine_cpu_seconds()?;
-    let bench_before = procfs::cpu_seconds(std::process::id())?;
+    let (bench_before, sink_before) = (
+        procfs::cpu_seconds(std::process::id())?,
+        sink.cpu_seconds()?,
+    );
 
     let order_ids = Arc::new(order_ids);
     let fired = http::fire_paid(
-        system.http,
+        &system.http,
         &system.key,
         order_ids.clone(),
         workload.concurrency,
@@ -81,14 +85,21 @@ async fn measure(
     // CPU while firing only: the worker's draining afterwards is not webhook work.
     let machine_after = procfs::machine_cpu_seconds()?;
     let bench_cpu = procfs::cpu_seconds(std::process::id())? - bench_before;
+    let sink_cpu = sink.cpu_seconds()? - sink_before;
     let mut cpu_fire = Vec::new();
     for (process, before) in system.processes().iter().zip(&cpu_before) {
         cpu_fire.push(procfs::cpu_seconds(process.pid())? - before);
     }
+    // The invoices before anything else: reading the orders back would slow the drain.
+    let (drain_seconds, mails) = match sink.wait_for(workload.orders, tuning.drain_timeout).await {
+        Ok(arrived) => (
+            Some(arrived.saturating_duration_since(fired_at).as_secs_f64()),
+            workload.orders,
+        ),
+        Err(received) => (None, received),
+    };
+    let sink_drain_cpu = sink.cpu_seconds()? - sink_before;
     let confirmed = grpc::count_confirmed(system.orders, &order_ids, 16).await?;
-    let (invoices, drained) =
-        wait_for_invoices(&system.mail_dir, workload.orders, tuning.drain_timeout).await?;
-    let invoices_drained_after = drained.then(|| fired_at.elapsed().as_secs_f64());
 
     if let Some(path) = &tuning.latency_log {
         let lines: Vec<String> = fired
@@ -105,7 +116,7 @@ async fn measure(
     let mut processes = Vec::new();
     for ((process, seeding), cpu) in system.processes().iter().zip(seeding_peaks).zip(cpu_fire) {
         processes.push(ProcessStats {
-            name: process.name.to_owned(),
+            name: process.name.clone(),
             peak_rss_kib_seeding: seeding,
             peak_rss_kib_load: procfs::peak_rss_kib(process.pid())?,
             cpu_ms_per_webhook: per_webhook_ms(cpu),
@@ -115,7 +126,7 @@ async fn measure(
         machine_after.0 - machine_before.0,
         machine_after.1 - machine_before.1,
     );
-    Ok(RunReport {
+    let report = RunReport {
         mode: mode.name().to_owned(),
         orders: workload.orders,
         concurrency: workload.concurrency,
@@ -126,41 +137,20 @@ async fn measure(
         statuses: fired.statuses.clone(),
         latency_ms: Latency::from_micros(fired.latencies_us),
         unconfirmed: workload.orders - confirmed,
-        invoices,
-        invoices_drained_after,
+        // Filled in by `run` once the shop has stopped.
+        invoices: Default::default(),
+        drain_seconds,
         processes,
-        bench_cpu_ms_per_webhook: per_webhook_ms(bench_cpu),
+        bench_cpu: BenchCpu::new(
+            bench_cpu,
+            sink_cpu,
+            fired.seconds,
+            answered,
+            sink_drain_cpu,
+            mails,
+        ),
         machine_cpu_ms_per_webhook: per_webhook_ms(busy),
         machine_busy: if total > 0.0 { busy / total } else { 0.0 },
-    })
-}
-
-/// Waits until `expected` invoice mails are in `dir`, or `timeout` passes; returns how many
-/// there are and whether that is all of them.
-async fn wait_for_invoices(
-    dir: &Path,
-    expected: usize,
-    timeout: Duration,
-) -> anyhow::Result<(usize, bool)> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let written = count_mails(dir)?;
-        if written >= expected {
-            return Ok((written, true));
-        }
-        if Instant::now() >= deadline {
-            return Ok((written, false));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn count_mails(dir: &Path) -> anyhow::Result<usize> {
-    let mut n = 0;
-    for entry in std::fs::read_dir(dir)? {
-        if entry?.path().extension().is_some_and(|e| e == "eml") {
-            n += 1;
-        }
-    }
-    Ok(n)
+    };
+    Ok((report, order_ids))
 }
