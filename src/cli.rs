@@ -44,8 +44,8 @@ pub struct Cli {
 /// once: nothing is filled in afterwards.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run every component in one process (the default). Components reach each other on
-    /// their bound addresses. On the embedded SQLite database it also generates a webhook key
+    /// Run every component in one process (the default). Components call each other in
+    /// process (their gRPC ports stay open for other clients). On the embedded SQLite database it also generates a webhook key
     /// if none is set, and seeds a demo catalogue and order into an empty database.
     Serve(Box<ServeArgs>),
     /// Run only the inventory gRPC service.

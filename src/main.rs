@@ -21,6 +21,11 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     shop_common::telemetry::init(cli.log_format);
+    if matches!(cli.command, cli::Command::Worker(_)) {
+        // A background job runner: on a shared machine the requests come first. Set before
+        // the runtime starts, so that every thread inherits it.
+        shop_orders::worker::lower_priority();
+    }
     // Metrics recorded before the recorder exists are lost, so install it first.
     shop_common::metrics::handle();
     let runtime = match tokio::runtime::Runtime::new() {

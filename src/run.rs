@@ -245,8 +245,12 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
         facade.webhook_key = Some(key.clone());
     }
     let signed = facade.webhook_signing_secrets.is_some();
-    let facade = Facade::build(facade, local(orders.local_addr(), orders.in_process()))?;
-    let worker = Worker::new(&worker, db)?;
+    // The worker yields to the webhooks: under load they get the CPU and the database, and
+    // the invoices (queued durably) follow in the pauses.
+    let foreground = shop_common::foreground::Foreground::default();
+    let facade = Facade::build(facade, local(orders.local_addr(), orders.in_process()))?
+        .with_foreground(foreground.clone());
+    let worker = Worker::new(&worker, db)?.with_foreground(foreground);
     let heartbeat = worker.heartbeat();
     let demo = embedded.then(|| demo::Demo {
         inventory: inventory.local_addr(),

@@ -2,7 +2,12 @@
 
 use std::net::SocketAddr;
 
-use axum::Router;
+use axum::{
+    Router,
+    extract::{Request, State},
+    middleware::Next,
+};
+use shop_common::foreground::Foreground;
 use shop_common::grpc::Upstream;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio_util::sync::CancellationToken;
@@ -98,6 +103,19 @@ impl Facade {
                 signing,
             }),
         })
+    }
+
+    /// Marks each request in flight on `foreground`, so that background work of the same
+    /// process (the invoice worker in `shop serve`) waits for a pause.
+    pub fn with_foreground(mut self, foreground: Foreground) -> Self {
+        self.router = self.router.layer(axum::middleware::from_fn_with_state(
+            foreground,
+            |State(foreground): State<Foreground>, request: Request, next: Next| async move {
+                let _in_flight = foreground.enter();
+                next.run(request).await
+            },
+        ));
+        self
     }
 
     /// The address it is bound to.

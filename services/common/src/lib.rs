@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod db;
+pub mod foreground;
 pub mod grpc;
 pub mod liveness;
 pub mod metrics;

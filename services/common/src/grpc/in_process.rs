@@ -131,7 +131,10 @@ mod tests {
             .await
             .unwrap()
             .into_inner();
-        assert_eq!(health.status(), tonic_health::pb::health_check_response::ServingStatus::Serving);
+        assert_eq!(
+            health.status(),
+            tonic_health::pb::health_check_response::ServingStatus::Serving
+        );
         list_services(&right).await.unwrap();
 
         let wrong = upstream("secret", "guess").await;

@@ -18,11 +18,12 @@ use std::{
 
 use futures::StreamExt;
 use sea_orm::DatabaseConnection;
-use shop_common::liveness::Heartbeat;
+use shop_common::{foreground::Foreground, liveness::Heartbeat};
 use shop_invoice::{Mailbox, Mailer, MailerError};
 use tokio_util::sync::CancellationToken;
 
 pub use invoice::{invoice_for, invoice_number};
+pub use render::lower_priority;
 
 use crate::{
     config::WorkerConfig,
@@ -36,6 +37,10 @@ use outcome::{Outcome, Recorded, Unrecorded};
 
 /// How often the outbox gauges are refreshed.
 const STATS_INTERVAL: Duration = Duration::from_secs(10);
+/// With a [`Foreground`], a batch is claimed once no request has been in flight this long…
+const FOREGROUND_QUIET: Duration = Duration::from_millis(100);
+/// …or after this long under sustained load, so invoices keep flowing.
+const FOREGROUND_MAX_DEFER: Duration = Duration::from_secs(1);
 
 /// A worker sending invoice mails.
 #[derive(Debug, Clone)]
@@ -51,6 +56,7 @@ pub struct Worker {
     heartbeat: Heartbeat,
     unrecorded: Unrecorded,
     faults: Faults,
+    foreground: Option<Foreground>,
 }
 
 impl Worker {
@@ -71,6 +77,7 @@ impl Worker {
             heartbeat: Heartbeat::new(config.lease.max(Duration::from_secs(60))),
             unrecorded: Unrecorded::default(),
             faults: Faults::default(),
+            foreground: None,
         })
     }
 
@@ -82,6 +89,14 @@ impl Worker {
 
     /// The loop's heartbeat: beats on every turn, also while the database or the SMTP server
     /// is away (the loop is alive, retrying); stale only when the loop is stuck.
+    /// Yields to the requests of this process (`shop serve`): claims a batch only after
+    /// they have paused, or once a second under sustained load (see
+    /// `shop_common::foreground`).
+    pub fn with_foreground(mut self, foreground: Foreground) -> Self {
+        self.foreground = Some(foreground);
+        self
+    }
+
     pub fn heartbeat(&self) -> Heartbeat {
         self.heartbeat.clone()
     }
@@ -95,6 +110,12 @@ impl Worker {
             if last_stats.is_none_or(|at| at.elapsed() >= STATS_INTERVAL) {
                 self.export_stats().await;
                 last_stats = Some(std::time::Instant::now());
+            }
+            if let Some(foreground) = &self.foreground {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    () = foreground.wait_for_quiet(FOREGROUND_QUIET, FOREGROUND_MAX_DEFER) => {}
+                }
             }
             let busy = match self.run_once().await {
                 Ok(n) => n > 0,

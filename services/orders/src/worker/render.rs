@@ -75,10 +75,10 @@ impl Renderer {
     }
 }
 
-/// Nice 10 for the calling thread (on Linux, nice values are per thread). Lowering one's own
-/// priority needs no privilege; if it fails anyway, invoices are merely composed at normal
-/// priority.
-fn lower_priority() {
+/// Nice 10 for the calling thread and the threads it starts afterwards (on Linux, nice
+/// values are per thread, inherited). Lowering one's own priority needs no privilege; if it
+/// fails anyway, the work merely runs at normal priority.
+pub fn lower_priority() {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: setpriority has no memory-safety preconditions; `who` 0 is this thread.
