@@ -86,6 +86,13 @@ impl System {
             ("SHOP_INVENTORY_ADDR".into(), inventory.to_string()),
             ("SHOP_ORDERS_URL".into(), format!("http://{orders}")),
             ("SHOP_INVENTORY_URL".into(), format!("http://{inventory}")),
+            // Invoices name the seller; on PostgreSQL the worker refuses to start without it.
+            ("SHOP_SELLER_NAME".into(), "Bench Shop GmbH".into()),
+            (
+                "SHOP_SELLER_ADDRESS".into(),
+                "Bench Street 1; 10115 Berlin".into(),
+            ),
+            ("SHOP_SELLER_TAX_ID".into(), "DE000000000".into()),
         ];
         let mut system = Self {
             http,

@@ -22,7 +22,9 @@ mod invoice;
 mod mail;
 mod money;
 mod pdf;
+mod seller;
 mod send;
+pub mod tax;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -32,6 +34,10 @@ pub use invoice::{Invoice, InvoiceError, InvoiceLine};
 pub use mail::{attachment_name, compose, message_id, subject};
 pub use money::{currency_exponent, format_minor};
 pub use pdf::render_pdf;
+pub use seller::{
+    DEMO_SELLER_ADDRESS, DEMO_SELLER_NAME, DEMO_SELLER_TAX_ID, Seller, SellerConfig, SellerError,
+    address_lines,
+};
 pub use send::{Delivery, Mailer, MailerError, SendError};
 
 /// Re-exported so callers name the same `Mailbox` and `Message` types as this crate's API.

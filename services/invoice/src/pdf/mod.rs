@@ -8,6 +8,7 @@
 //! `genpdf` is unmaintained. The cost is placing text by hand, done in [`layout`].
 
 mod layout;
+mod measure;
 
 use krilla::Document;
 use krilla::geom::{PathBuilder, Point};
@@ -17,15 +18,18 @@ use krilla::paint::{Fill, Stroke};
 use krilla::text::{Font, TextDirection};
 
 use crate::invoice::{Invoice, InvoiceError};
-use layout::{Measure, PAGE_HEIGHT, PAGE_WIDTH, Page, layout};
+use layout::{PAGE_HEIGHT, PAGE_WIDTH, Page, layout};
+use measure::Measure;
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, see `assets/DejaVuSans-LICENSE.txt`). Embedding
 /// it means the PDF looks the same on every machine and nothing depends on system fonts.
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
-/// Renders the invoice as an A4 PDF: number, order id, dates, customer, one row per line
-/// (quantity, unit price, line total), and the total with its currency. Long item lists
-/// continue on further pages, each with the table header and a "page n of m" footer.
+/// Renders the invoice as an A4 PDF: the seller (name, address, tax id), number, dates,
+/// order id, the buyer, one row per line (quantity, unit price, tax rate, line total), net,
+/// tax and gross per tax rate with their totals, and the total paid with its currency. Long
+/// item lists continue on further pages, each with the table header and a "page n of m"
+/// footer.
 ///
 /// The output depends only on the invoice (no clock, no randomness), so re-sending an
 /// invoice attaches byte-identical PDFs.

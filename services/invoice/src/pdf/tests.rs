@@ -1,4 +1,5 @@
-use super::layout::{Measure, layout};
+use super::layout::layout;
+use super::measure::Measure;
 use super::*;
 use crate::invoice::{InvoiceLine, sample_invoice};
 
@@ -10,6 +11,7 @@ fn many_lines(count: usize) -> Invoice {
             quantity: 1,
             unit_price_minor: 100,
             line_total_minor: 100,
+            tax_rate_bp: 1900,
         })
         .collect();
     invoice.total_minor = 100 * count as i64;

@@ -4,6 +4,7 @@
 
 mod entity;
 mod invoices;
+mod numbering;
 mod orders;
 mod outbox;
 mod payments;
