@@ -144,3 +144,22 @@ fn a_worker_or_serve_on_postgres_without_a_seller_refuses_to_start_naming_the_va
     ];
     assert_rejects(&["serve"], &serve, "SHOP_SELLER_TAX_ID");
 }
+
+#[test]
+fn a_seller_logo_that_is_not_an_image_stops_the_worker_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let logo = dir.path().join("logo.png");
+    std::fs::write(&logo, "not a PNG").unwrap();
+    let logo = logo.display().to_string();
+    assert_rejects(
+        &["worker"],
+        &[("SHOP_SELLER_LOGO", &logo)],
+        "SHOP_SELLER_LOGO",
+    );
+    let missing = dir.path().join("missing.png").display().to_string();
+    assert_rejects(
+        &["serve"],
+        &[("SHOP_SELLER_LOGO", &missing)],
+        "SHOP_SELLER_LOGO",
+    );
+}

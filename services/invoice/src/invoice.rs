@@ -116,6 +116,7 @@ pub(crate) fn sample_invoice() -> Invoice {
             name: "Kaffeerösterei Müller GmbH".to_owned(),
             address: vec!["Hauptstraße 1".to_owned(), "10115 Berlin".to_owned()],
             tax_id: "DE123456789".to_owned(),
+            logo: None,
         },
         order_id: Uuid::from_u128(0x0193_6c1e_5b2a_7c3d_9e4f_a1b2_c3d4_e5f6),
         ordered_at: at(20, 9).unwrap_or_default(),

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use crate::logo::Logo;
+
 /// Demo seller printed on invoices made with the embedded defaults (SQLite) when no seller is
 /// configured: clearly not a real business.
 pub const DEMO_SELLER_NAME: &str = "Demo Shop (not a real business)";
@@ -39,8 +41,8 @@ pub struct SellerConfig {
     )]
     pub tax_id: Option<String>,
 
-    /// Optional logo printed at the top left of every invoice: a PNG or JPEG file, read once
-    /// at start-up.
+    /// Optional logo printed at the top right of every invoice: a PNG or JPEG file, read
+    /// once at start-up.
     #[arg(
         long = "seller-logo",
         env = "SHOP_SELLER_LOGO",
@@ -58,6 +60,8 @@ pub struct Seller {
     pub address: Vec<String>,
     /// VAT identification or other tax number.
     pub tax_id: String,
+    /// Printed at the top right, if configured.
+    pub logo: Option<Logo>,
 }
 
 /// Why the seller's settings cannot be used.
@@ -72,11 +76,9 @@ pub enum SellerError {
         /// The variable to set.
         variable: &'static str,
     },
-    /// The logo file is set but cannot be printed.
-    #[error(
-        "SHOP_SELLER_LOGO is not supported yet: unset it (the invoice prints the seller's name instead)"
-    )]
-    Logo,
+    /// The logo file cannot be read or is not a PNG or JPEG image.
+    #[error("SHOP_SELLER_LOGO: {0}")]
+    Logo(String),
 }
 
 impl SellerConfig {
@@ -84,9 +86,6 @@ impl SellerConfig {
     /// demo values for the missing ones. Otherwise a missing or blank setting is an error
     /// naming its variable.
     pub fn resolve(&self, embedded: bool) -> Result<Seller, SellerError> {
-        if self.logo.is_some() {
-            return Err(SellerError::Logo);
-        }
         let pick = |value: &Option<String>, variable, demo: &str| {
             // Blank, or only separators: not set.
             match value.as_deref().filter(|v| !address_lines(v).is_empty()) {
@@ -98,10 +97,15 @@ impl SellerConfig {
         let name = pick(&self.name, "SHOP_SELLER_NAME", DEMO_SELLER_NAME)?;
         let address = pick(&self.address, "SHOP_SELLER_ADDRESS", DEMO_SELLER_ADDRESS)?;
         let tax_id = pick(&self.tax_id, "SHOP_SELLER_TAX_ID", DEMO_SELLER_TAX_ID)?;
+        let logo = match &self.logo {
+            Some(path) => Some(Logo::read(path).map_err(SellerError::Logo)?),
+            None => None,
+        };
         Ok(Seller {
             name,
             address: address_lines(&address),
             tax_id,
+            logo,
         })
     }
 }
@@ -143,6 +147,25 @@ mod tests {
         assert_eq!(seller.name, DEMO_SELLER_NAME);
         assert_eq!(seller.tax_id, DEMO_SELLER_TAX_ID);
         assert_eq!(seller.address.len(), 3);
+    }
+
+    #[test]
+    fn a_logo_file_is_read_at_once_and_a_bad_one_refused_naming_the_variable() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let png = dir.path().join("logo.png");
+        std::fs::write(&png, crate::logo::TINY_PNG).expect("write");
+        let mut config = configured();
+        config.logo = Some(png);
+        assert!(config.resolve(false).expect("a PNG").logo.is_some());
+
+        let text = dir.path().join("logo.txt");
+        std::fs::write(&text, "not an image").expect("write");
+        for path in [text, dir.path().join("missing.png")] {
+            config.logo = Some(path.clone());
+            let err = config.resolve(true).expect_err("refused").to_string();
+            assert!(err.starts_with("SHOP_SELLER_LOGO"), "{err}");
+            assert!(err.contains(&path.display().to_string()), "{err}");
+        }
     }
 
     #[test]

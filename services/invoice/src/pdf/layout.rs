@@ -35,6 +35,9 @@ const NET_RIGHT: f32 = RIGHT - 190.0;
 const TAX_RIGHT: f32 = RIGHT - 95.0;
 /// Where the values of the detail rows (number, dates, order) start.
 const VALUE_X: f32 = MARGIN + 100.0;
+/// The box a logo is scaled into (keeping its proportions), at the top right.
+const LOGO_WIDTH: f32 = 150.0;
+const LOGO_HEIGHT: f32 = 60.0;
 
 /// One run of text; `y` is its baseline, measured from the top of the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,21 +56,43 @@ pub(crate) struct Rule {
     pub y: f32,
 }
 
+/// Where the logo goes: top-left corner and size.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Placed {
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
+}
+
 /// Everything on one page.
 #[derive(Debug, Default)]
 pub(crate) struct Page {
     pub texts: Vec<Text>,
     pub rules: Vec<Rule>,
+    /// The seller's logo (first page only).
+    pub logo: Option<Placed>,
 }
 
-/// Lays the invoice out on as many A4 pages as its lines need.
-pub(crate) fn layout(invoice: &Invoice, measure: &Measure<'_>) -> Vec<Page> {
+/// Lays the invoice out on as many A4 pages as its lines need; `logo` is the pixel size of
+/// the seller's logo, if it has one.
+pub(crate) fn layout(
+    invoice: &Invoice,
+    measure: &Measure<'_>,
+    logo: Option<(u32, u32)>,
+) -> Vec<Page> {
     let mut builder = Builder {
         invoice,
         measure,
         pages: vec![Page::default()],
         y: MARGIN + HEADING,
+        seller_right: RIGHT,
     };
+    if let Some(size) = logo {
+        let placed = place_logo(size);
+        builder.seller_right = placed.x - 12.0;
+        builder.page().logo = Some(placed);
+    }
     builder.seller();
     builder.details();
     builder.buyer();
@@ -86,6 +111,21 @@ struct Builder<'a> {
     pages: Vec<Page>,
     /// The baseline of the next text.
     y: f32,
+    /// Where the seller's lines must stop: left of the logo.
+    seller_right: f32,
+}
+
+/// The logo scaled into its box at the top right, keeping its proportions.
+fn place_logo((width, height): (u32, u32)) -> Placed {
+    let (width, height) = (width.max(1) as f32, height.max(1) as f32);
+    let scale = (LOGO_WIDTH / width).min(LOGO_HEIGHT / height);
+    let (width, height) = (width * scale, height * scale);
+    Placed {
+        x: RIGHT - width,
+        y: MARGIN - 4.0,
+        width,
+        height,
+    }
 }
 
 fn date(at: &DateTime<Utc>) -> String {
@@ -117,7 +157,12 @@ impl Builder<'_> {
 
     /// `text` wrapped to the page width from `x`, one baseline per wrapped line.
     fn paragraph(&mut self, x: f32, size: f32, text: &str) {
-        for part in self.measure.wrap(text, size, RIGHT - x) {
+        self.paragraph_to(x, RIGHT, size, text);
+    }
+
+    /// `text` wrapped between `x` and `right`, one baseline per wrapped line.
+    fn paragraph_to(&mut self, x: f32, right: f32, size: f32, text: &str) {
+        for part in self.measure.wrap(text, size, right - x) {
             self.text(x, size, part);
             self.y += LEADING;
         }
@@ -147,14 +192,18 @@ impl Builder<'_> {
         }
     }
 
-    /// Who issues the invoice: name, address lines and tax id.
+    /// Who issues the invoice: name, address lines and tax id (left of the logo, if any).
     fn seller(&mut self) {
-        let seller = &self.invoice.seller;
-        self.paragraph(MARGIN, HEADING, &seller.name);
+        let (seller, right) = (&self.invoice.seller, self.seller_right);
+        self.paragraph_to(MARGIN, right, HEADING, &seller.name);
         for line in &seller.address {
-            self.paragraph(MARGIN, BODY, line);
+            self.paragraph_to(MARGIN, right, BODY, line);
         }
-        self.paragraph(MARGIN, BODY, &format!("VAT ID: {}", seller.tax_id));
+        let tax_id = format!("VAT ID: {}", seller.tax_id);
+        self.paragraph_to(MARGIN, right, BODY, &tax_id);
+        // Below the logo, however short the seller's lines.
+        let logo_bottom = self.pages[0].logo.as_ref().map_or(0.0, |l| l.y + l.height);
+        self.y = self.y.max(logo_bottom + LEADING);
         self.y += LEADING;
     }
 

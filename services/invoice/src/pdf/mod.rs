@@ -11,7 +11,8 @@ mod layout;
 mod measure;
 
 use krilla::Document;
-use krilla::geom::{PathBuilder, Point};
+use krilla::geom::{PathBuilder, Point, Size, Transform};
+use krilla::image::Image;
 use krilla::metadata::{DateTime as PdfDateTime, Metadata};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
@@ -35,7 +36,11 @@ static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 /// invoice attaches byte-identical PDFs.
 pub fn render_pdf(invoice: &Invoice) -> Result<Vec<u8>, InvoiceError> {
     let measure = Measure::new(FONT).ok_or(InvoiceError::Font)?;
-    let pages = layout(invoice, &measure);
+    let logo = match &invoice.seller.logo {
+        Some(logo) => Some(logo.image().map_err(InvoiceError::Pdf)?),
+        None => None,
+    };
+    let pages = layout(invoice, &measure, logo.as_ref().map(Image::size));
     let font = Font::new(FONT.into(), 0).ok_or(InvoiceError::Font)?;
     let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
         .ok_or_else(|| InvoiceError::Pdf("invalid page size".to_owned()))?;
@@ -45,7 +50,7 @@ pub fn render_pdf(invoice: &Invoice) -> Result<Vec<u8>, InvoiceError> {
     for page in &pages {
         let mut pdf_page = document.start_page_with(settings.clone());
         let mut surface = pdf_page.surface();
-        draw(&mut surface, page, &font);
+        draw(&mut surface, page, &font, logo.as_ref());
         surface.finish();
         pdf_page.finish();
     }
@@ -54,7 +59,19 @@ pub fn render_pdf(invoice: &Invoice) -> Result<Vec<u8>, InvoiceError> {
         .map_err(|e| InvoiceError::Pdf(format!("{e:?}")))
 }
 
-fn draw(surface: &mut krilla::surface::Surface<'_>, page: &Page, font: &Font) {
+fn draw(
+    surface: &mut krilla::surface::Surface<'_>,
+    page: &Page,
+    font: &Font,
+    logo: Option<&Image>,
+) {
+    if let (Some(placed), Some(image)) = (&page.logo, logo)
+        && let Some(size) = Size::from_wh(placed.width, placed.height)
+    {
+        surface.push_transform(&Transform::from_translate(placed.x, placed.y));
+        surface.draw_image(image.clone(), size);
+        surface.pop();
+    }
     surface.set_fill(None);
     surface.set_stroke(Some(Stroke {
         width: 0.5,
