@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use super::measure::Measure;
+use super::page::{Page, Rule, Text, place_logo};
 use crate::invoice::{Invoice, InvoiceLine};
 use crate::money::format_digits;
 use crate::tax::Percent;
@@ -15,8 +16,8 @@ use crate::tax::Percent;
 /// A4 in PDF points.
 pub(crate) const PAGE_WIDTH: f32 = 595.28;
 pub(crate) const PAGE_HEIGHT: f32 = 841.89;
-const MARGIN: f32 = 56.0;
-const RIGHT: f32 = PAGE_WIDTH - MARGIN;
+pub(super) const MARGIN: f32 = 56.0;
+pub(super) const RIGHT: f32 = PAGE_WIDTH - MARGIN;
 /// The last baseline content may use; below it is the footer.
 const BOTTOM: f32 = PAGE_HEIGHT - 80.0;
 const TITLE: f32 = 22.0;
@@ -35,44 +36,6 @@ const NET_RIGHT: f32 = RIGHT - 190.0;
 const TAX_RIGHT: f32 = RIGHT - 95.0;
 /// Where the values of the detail rows (number, dates, order) start.
 const VALUE_X: f32 = MARGIN + 100.0;
-/// The box a logo is scaled into (keeping its proportions), at the top right.
-const LOGO_WIDTH: f32 = 150.0;
-const LOGO_HEIGHT: f32 = 60.0;
-
-/// One run of text; `y` is its baseline, measured from the top of the page.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Text {
-    pub x: f32,
-    pub y: f32,
-    pub size: f32,
-    pub text: String,
-}
-
-/// A thin horizontal line from `x1` to `x2` at `y`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Rule {
-    pub x1: f32,
-    pub x2: f32,
-    pub y: f32,
-}
-
-/// Where the logo goes: top-left corner and size.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Placed {
-    pub x: f32,
-    pub y: f32,
-    pub width: f32,
-    pub height: f32,
-}
-
-/// Everything on one page.
-#[derive(Debug, Default)]
-pub(crate) struct Page {
-    pub texts: Vec<Text>,
-    pub rules: Vec<Rule>,
-    /// The seller's logo (first page only).
-    pub logo: Option<Placed>,
-}
 
 /// Lays the invoice out on as many A4 pages as its lines need; `logo` is the pixel size of
 /// the seller's logo, if it has one.
@@ -113,19 +76,6 @@ struct Builder<'a> {
     y: f32,
     /// Where the seller's lines must stop: left of the logo.
     seller_right: f32,
-}
-
-/// The logo scaled into its box at the top right, keeping its proportions.
-fn place_logo((width, height): (u32, u32)) -> Placed {
-    let (width, height) = (width.max(1) as f32, height.max(1) as f32);
-    let scale = (LOGO_WIDTH / width).min(LOGO_HEIGHT / height);
-    let (width, height) = (width * scale, height * scale);
-    Placed {
-        x: RIGHT - width,
-        y: MARGIN - 4.0,
-        width,
-        height,
-    }
 }
 
 fn date(at: &DateTime<Utc>) -> String {

@@ -9,6 +9,7 @@
 
 mod layout;
 mod measure;
+mod page;
 
 use krilla::Document;
 use krilla::geom::{PathBuilder, Point, Size, Transform};
@@ -19,8 +20,9 @@ use krilla::paint::{Fill, Stroke};
 use krilla::text::{Font, TextDirection};
 
 use crate::invoice::{Invoice, InvoiceError};
-use layout::{PAGE_HEIGHT, PAGE_WIDTH, Page, layout};
+use layout::{PAGE_HEIGHT, PAGE_WIDTH, layout};
 use measure::Measure;
+use page::Page;
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, see `assets/DejaVuSans-LICENSE.txt`). Embedding
 /// it means the PDF looks the same on every machine and nothing depends on system fonts.
