@@ -149,15 +149,19 @@ async fn seed(
             .into_inner();
         ids.push((product.id, name));
     }
-    let items = [(0, 2, 1250), (1, 1, 899)]
+    // Gross prices with 19 % and 7 % VAT included, so the demo invoice shows both rates.
+    let items = [(0, 2, 1250, 1900), (1, 1, 899, 700)]
         .into_iter()
-        .map(|(i, quantity, unit_price_minor)| ord::OrderItem {
-            product_id: ids[i].0.clone(),
-            name: ids[i].1.into(),
-            quantity,
-            unit_price_minor,
-            line_total_minor: 0,
-        })
+        .map(
+            |(i, quantity, unit_price_minor, tax_rate_bp)| ord::OrderItem {
+                product_id: ids[i].0.clone(),
+                name: ids[i].1.into(),
+                quantity,
+                unit_price_minor,
+                line_total_minor: 0,
+                tax_rate_bp,
+            },
+        )
         .collect();
     let order = orders
         .create_order(ord::CreateOrderRequest {
@@ -166,6 +170,7 @@ async fn seed(
             currency: "EUR".into(),
             items,
             request_id: "shop-demo-order".into(),
+            customer_address: "1 Demo Lane; 12345 Demo Town".into(),
         })
         .await
         .context("creating the demo order")?

@@ -107,8 +107,10 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             worker,
             metrics,
         }) => {
+            // Before the database: a real deployment without a seller stops here.
+            let seller = worker.seller.resolve(is_embedded(&database))?;
             let db = open_database(&database).await?;
-            let worker = Worker::new(&worker, db)?;
+            let worker = Worker::new(&worker, seller, db)?;
             let mut components = Components::new(shutdown);
             components
                 .metrics(&metrics, Some(worker.heartbeat()))
@@ -125,6 +127,11 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
 
 // Every component reads its TLS files (`….tls.config()`) before it opens the database, so a
 // wrong path fails at once, naming its variable, without waiting on a database first.
+
+/// The embedded SQLite database (the defaults a demo runs on), not a real deployment.
+fn is_embedded(database: &DatabaseArgs) -> bool {
+    database.database_url.starts_with("sqlite:")
+}
 
 async fn open_database(database: &DatabaseArgs) -> anyhow::Result<DatabaseConnection> {
     shop_common::db::connect_and_migrate(&database.database_url, database.max_connections)
@@ -212,11 +219,12 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
         client_tls,
         metrics,
     } = args;
-    let embedded = database.database_url.starts_with("sqlite:");
+    let embedded = is_embedded(&database);
     if !embedded && facade.webhook_key.is_none() {
         // Refuse before touching the database.
         return Err(shop_facade::startup::StartError::MissingWebhookKey.into());
     }
+    let seller = worker.seller.resolve(embedded)?;
     // With TLS configured, the components talk TLS to each other too.
     let tls = server_tls.cert.is_some();
     let server = ServerSecurity {
@@ -250,7 +258,7 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
     let foreground = shop_common::foreground::Foreground::default();
     let facade = Facade::build(facade, local(orders.local_addr(), orders.in_process()))?
         .with_foreground(foreground.clone());
-    let worker = Worker::new(&worker, db)?.with_foreground(foreground);
+    let worker = Worker::new(&worker, seller, db)?.with_foreground(foreground);
     let heartbeat = worker.heartbeat();
     let demo = embedded.then(|| demo::Demo {
         inventory: inventory.local_addr(),

@@ -116,3 +116,50 @@ fn serve_on_postgres_without_a_webhook_key_refuses_to_start() {
     ];
     assert_rejects(&["serve"], &env, "SHOP_WEBHOOK_KEY");
 }
+
+#[test]
+fn a_worker_or_serve_on_postgres_without_a_seller_refuses_to_start_naming_the_variable() {
+    let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let database = ("SHOP_DATABASE_URL", url.as_str());
+    // Refused before the database is touched: nothing is migrated into it.
+    assert_rejects(&["worker"], &[database], "SHOP_SELLER_NAME");
+    let [name, address, _] = support::SELLER_ENV;
+    assert_rejects(&["worker"], &[database, name], "SHOP_SELLER_ADDRESS");
+    assert_rejects(
+        &["worker"],
+        &[database, name, address],
+        "SHOP_SELLER_TAX_ID",
+    );
+    let serve = [
+        database,
+        ("SHOP_WEBHOOK_KEY", "key"),
+        ("SHOP_INVENTORY_ADDR", "127.0.0.1:0"),
+        ("SHOP_ORDERS_ADDR", "127.0.0.1:0"),
+        ("SHOP_HTTP_ADDR", "127.0.0.1:0"),
+        name,
+        address,
+    ];
+    assert_rejects(&["serve"], &serve, "SHOP_SELLER_TAX_ID");
+}
+
+#[test]
+fn a_seller_logo_that_is_not_an_image_stops_the_worker_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let logo = dir.path().join("logo.png");
+    std::fs::write(&logo, "not a PNG").unwrap();
+    let logo = logo.display().to_string();
+    assert_rejects(
+        &["worker"],
+        &[("SHOP_SELLER_LOGO", &logo)],
+        "SHOP_SELLER_LOGO",
+    );
+    let missing = dir.path().join("missing.png").display().to_string();
+    assert_rejects(
+        &["serve"],
+        &[("SHOP_SELLER_LOGO", &missing)],
+        "SHOP_SELLER_LOGO",
+    );
+}

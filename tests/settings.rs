@@ -69,6 +69,14 @@ fn sample(variable: &str) -> (&'static str, Option<&'static str>, &'static [&'st
             &[],
         ),
         "SHOP_MAIL_DIR" => ("/var/tmp/shop-mail-sample", Some("shop-mail-sample"), &[]),
+        "SHOP_SELLER_NAME" => ("Sample Seller GmbH", Some("Sample Seller GmbH"), &[]),
+        "SHOP_SELLER_ADDRESS" => (
+            "Sample Street 1; 10115 Berlin",
+            Some("Sample Street 1; 10115 Berlin"),
+            &[],
+        ),
+        "SHOP_SELLER_TAX_ID" => ("DE000000017", Some("DE000000017"), &[]),
+        "SHOP_SELLER_LOGO" => ("/etc/shop/sample-logo.png", Some("sample-logo.png"), &[]),
         "SHOP_SMTP_URL" => (
             "smtp://mailer:pw-secret@smtp.example:2525",
             Some("smtp://mailer:***@smtp.example:2525"),

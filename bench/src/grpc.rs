@@ -65,6 +65,7 @@ pub async fn seed(
                     quantity: line.quantity,
                     unit_price_minor: UNIT_PRICE_MINOR,
                     line_total_minor: 0,
+                    tax_rate_bp: 0,
                 })
                 .collect();
             let request = CreateOrderRequest {
@@ -73,6 +74,7 @@ pub async fn seed(
                 currency: "EUR".to_owned(),
                 items,
                 request_id: String::new(),
+                customer_address: String::new(),
             };
             async move {
                 let order = client.create_order(request).await?.into_inner();

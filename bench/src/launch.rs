@@ -93,6 +93,13 @@ impl System {
             ("SHOP_SMTP_URL".into(), smtp_url.to_owned()),
             ("SHOP_ORDERS_URL".into(), urls(&orders)),
             ("SHOP_INVENTORY_URL".into(), urls(&inventory)),
+            // Invoices name the seller; on PostgreSQL the worker refuses to start without it.
+            ("SHOP_SELLER_NAME".into(), "Bench Shop GmbH".into()),
+            (
+                "SHOP_SELLER_ADDRESS".into(),
+                "Bench Street 1; 10115 Berlin".into(),
+            ),
+            ("SHOP_SELLER_TAX_ID".into(), "DE000000000".into()),
         ];
         let tiers = plan(mode, &http, &orders, &inventory);
         let mut system = Self {

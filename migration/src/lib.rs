@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_inventory;
 mod m20261126_000002_orders;
 mod m20261202_000003_invoice_failing_since;
+mod m20261207_000004_invoice_documents;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_inventory::Migration),
             Box::new(m20261126_000002_orders::Migration),
             Box::new(m20261202_000003_invoice_failing_since::Migration),
+            Box::new(m20261207_000004_invoice_documents::Migration),
         ]
     }
 }

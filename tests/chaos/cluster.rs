@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use crate::support::{self, free_port};
+use crate::support::{self, SELLER_ENV, free_port};
 
 /// One `shop` subcommand running as a child process.
 pub struct Component {
@@ -140,6 +140,9 @@ impl Cluster {
                     ("SHOP_INVOICE_MAX_ATTEMPTS", "100"),
                     ("SHOP_WORKER_POLL_INTERVAL", "100ms"),
                     ("SHOP_INVOICE_LEASE", "30s"),
+                    SELLER_ENV[0],
+                    SELLER_ENV[1],
+                    SELLER_ENV[2],
                 ]),
                 dir,
             ),

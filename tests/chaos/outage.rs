@@ -11,7 +11,10 @@ use shop_proto::{
 };
 use tonic::{Code, transport::Channel};
 
-use crate::{proxy::Proxy, support::free_port};
+use crate::{
+    proxy::Proxy,
+    support::{SELLER_ENV, free_port},
+};
 
 pub async fn run() {
     let Some(database) = TestDatabase::create(Backend::Postgres).await else {
@@ -42,6 +45,7 @@ pub async fn run() {
         .env("SHOP_HTTP_ADDR", &http_addr)
         .env("SHOP_WEBHOOK_KEY", "outage-key")
         .env("SHOP_MAIL_DIR", dir.path())
+        .envs(SELLER_ENV)
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -81,8 +85,10 @@ pub async fn run() {
                 quantity: 2,
                 unit_price_minor: 500,
                 line_total_minor: 0,
+                tax_rate_bp: 0,
             }],
             request_id: String::new(),
+            customer_address: String::new(),
         })
         .await
         .unwrap()

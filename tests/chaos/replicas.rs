@@ -16,7 +16,12 @@ use shop_proto::{
 use tonic::transport::Channel;
 use uuid::Uuid;
 
-use crate::{cluster::Component, invariants, provider::Provider, support::free_port};
+use crate::{
+    cluster::Component,
+    invariants,
+    provider::Provider,
+    support::{SELLER_ENV, free_port},
+};
 
 pub async fn run() {
     let Some(database) = TestDatabase::create(Backend::Postgres).await else {
@@ -68,6 +73,9 @@ pub async fn run() {
             db(vec![
                 ("SHOP_SMTP_URL", sink.url()),
                 ("SHOP_WORKER_POLL_INTERVAL", "100ms".into()),
+                (SELLER_ENV[0].0, SELLER_ENV[0].1.into()),
+                (SELLER_ENV[1].0, SELLER_ENV[1].1.into()),
+                (SELLER_ENV[2].0, SELLER_ENV[2].1.into()),
             ]),
             dir.path(),
         ));
@@ -113,8 +121,10 @@ pub async fn run() {
                 quantity: 1,
                 unit_price_minor: 500,
                 line_total_minor: 0,
+                tax_rate_bp: 0,
             }],
             request_id: String::new(),
+            customer_address: String::new(),
         };
         order_ids.push(
             orders

@@ -254,6 +254,7 @@ async fn create_order(
             quantity: fastrand::i32(1..=2),
             unit_price_minor: 999,
             line_total_minor: 0,
+            tax_rate_bp: 0,
         })
         .collect();
     let request = ord::CreateOrderRequest {
@@ -262,6 +263,7 @@ async fn create_order(
         currency: "EUR".into(),
         items,
         request_id: format!("chaos-{n}-{}", Uuid::new_v4()),
+        customer_address: String::new(),
     };
     match retry_grpc(|| {
         let mut client = orders.clone();
@@ -367,8 +369,10 @@ pub async fn product_with_orders(
                 quantity: 2,
                 unit_price_minor: 1250,
                 line_total_minor: 0,
+                tax_rate_bp: 0,
             }],
             request_id: format!("{name}-{n}"),
+            customer_address: String::new(),
         };
         let order = retry_grpc(|| {
             let mut client = orders.clone();

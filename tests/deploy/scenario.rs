@@ -181,8 +181,10 @@ async fn create_orders(
                     quantity: 1,
                     unit_price_minor: 900,
                     line_total_minor: 0,
+                    tax_rate_bp: 0,
                 }],
                 request_id: String::new(),
+                customer_address: String::new(),
             })
             .await
             .unwrap();

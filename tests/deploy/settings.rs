@@ -26,11 +26,15 @@ pub fn required(component: &str) -> Names {
             "SHOP_METRICS_ADDR",
         ],
         // SHOP_METRICS_ADDR also serves /healthz, the worker's probe.
+        // On PostgreSQL the worker refuses to start without the seller (invoices name it).
         "worker" => &[
             "SHOP_DATABASE_URL",
             "SHOP_DATABASE_MAX_CONNECTIONS",
             "SHOP_SMTP_URL",
             "SHOP_METRICS_ADDR",
+            "SHOP_SELLER_NAME",
+            "SHOP_SELLER_ADDRESS",
+            "SHOP_SELLER_TAX_ID",
         ],
         "facade" => &["SHOP_GRPC_TOKEN", "SHOP_WEBHOOK_KEY", "SHOP_ORDERS_URL"],
         other => panic!("no expectations for {other}"),

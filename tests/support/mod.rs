@@ -21,6 +21,13 @@ pub fn shop() -> Command {
     command
 }
 
+/// The seller a worker or `serve` on PostgreSQL must be given: invoices name it.
+pub const SELLER_ENV: [(&str, &str); 3] = [
+    ("SHOP_SELLER_NAME", "Test Seller GmbH"),
+    ("SHOP_SELLER_ADDRESS", "Teststraße 1; 10115 Berlin"),
+    ("SHOP_SELLER_TAX_ID", "DE999999999"),
+];
+
 /// A port nothing listens on (yet).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -19,19 +19,27 @@
 
 mod config;
 mod invoice;
+mod logo;
 mod mail;
 mod money;
 mod pdf;
+mod seller;
 mod send;
+pub mod tax;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use config::{DEFAULT_MAIL_DIR, DEFAULT_MAIL_FROM, MailConfig, parse_mailbox};
 pub use invoice::{Invoice, InvoiceError, InvoiceLine};
+pub use logo::Logo;
 pub use mail::{attachment_name, compose, message_id, subject};
 pub use money::{currency_exponent, format_minor};
 pub use pdf::render_pdf;
+pub use seller::{
+    DEMO_SELLER_ADDRESS, DEMO_SELLER_NAME, DEMO_SELLER_TAX_ID, Seller, SellerConfig, SellerError,
+    address_lines,
+};
 pub use send::{Delivery, Mailer, MailerError, SendError};
 
 /// Re-exported so callers name the same `Mailbox` and `Message` types as this crate's API.

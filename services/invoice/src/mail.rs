@@ -89,7 +89,13 @@ fn plain_text(invoice: &Invoice) -> String {
             invoice.format_amount(line.line_total_minor)
         );
     }
-    let _ = write!(text, "\nTotal: {}\n\nshop\n", invoice.formatted_total());
+    let _ = write!(
+        text,
+        "\nTotal: {} (VAT included: {})\n\n{}\n",
+        invoice.formatted_total(),
+        invoice.format_amount(invoice.tax_totals().tax_minor),
+        invoice.seller.name,
+    );
     text
 }
 
@@ -114,12 +120,15 @@ fn html(invoice: &Invoice) -> String {
          <table cellpadding=\"4\">\n\
          <tr><th align=\"left\">Item</th><th>Qty</th><th>Unit price</th><th>Amount</th></tr>\n\
          {rows}<tr><th align=\"left\" colspan=\"3\">Total</th><th align=\"right\">{total}</th></tr>\n\
-         </table>\n<p>shop</p>\n</body></html>\n",
+         <tr><td colspan=\"3\">VAT included</td><td align=\"right\">{tax}</td></tr>\n\
+         </table>\n<p>{seller}</p>\n</body></html>\n",
         number = escape_html(&invoice.number),
         name = escape_html(greeting_name(invoice)),
         order = invoice.order_id,
         confirmed = invoice.confirmed_at.format("%Y-%m-%d %H:%M UTC"),
         total = escape_html(&invoice.formatted_total()),
+        tax = escape_html(&invoice.format_amount(invoice.tax_totals().tax_minor)),
+        seller = escape_html(&invoice.seller.name),
     )
 }
 

@@ -58,6 +58,10 @@ pub struct WorkerConfig {
     #[command(flatten)]
     pub mail: shop_invoice::MailConfig,
 
+    /// Who issues the invoices.
+    #[command(flatten)]
+    pub seller: shop_invoice::SellerConfig,
+
     /// How often the worker looks for due invoice jobs when it is idle.
     #[arg(
         long = "worker-poll-interval",
@@ -136,10 +140,12 @@ pub struct WorkerConfig {
 }
 
 impl WorkerConfig {
-    /// Settings that send through `mail`, with the defaults for everything else.
+    /// Settings that send through `mail`, with the defaults for everything else (no seller:
+    /// the demo seller on SQLite, an error on PostgreSQL).
     pub fn with_mail(mail: shop_invoice::MailConfig) -> Self {
         Self {
             mail,
+            seller: shop_invoice::SellerConfig::default(),
             poll_interval: Duration::from_millis(500),
             concurrency: 4,
             retry_for: RetryPolicy::default().retry_for,

@@ -61,8 +61,10 @@ impl TestApp {
                     quantity,
                     unit_price_minor: 1250,
                     line_total_minor: 0,
+                    tax_rate_bp: 0,
                 }],
                 request_id: String::new(),
+                customer_address: String::new(),
             })
             .await
             .expect("create order")

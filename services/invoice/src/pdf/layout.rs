@@ -1,132 +1,69 @@
 //! Where every piece of text goes, page by page, before anything is drawn.
 //!
 //! Laying out first and drawing second lets the footer say "page 1 of 3" and keeps the
-//! pagination testable without parsing PDFs.
+//! pagination testable without parsing PDFs. The order on the page: the seller (name,
+//! address, tax id), the invoice's details (number, dates, order), the buyer, one row per
+//! line with its tax rate, the per-rate tax summary and the totals.
 
-use skrifa::prelude::{FontRef, LocationRef, MetadataProvider, Size};
+use chrono::{DateTime, Utc};
 
+use super::measure::Measure;
+use super::page::{Page, Rule, Text, place_logo};
 use crate::invoice::{Invoice, InvoiceLine};
 use crate::money::format_digits;
+use crate::tax::Percent;
 
 /// A4 in PDF points.
 pub(crate) const PAGE_WIDTH: f32 = 595.28;
 pub(crate) const PAGE_HEIGHT: f32 = 841.89;
-const MARGIN: f32 = 56.0;
-const RIGHT: f32 = PAGE_WIDTH - MARGIN;
+pub(super) const MARGIN: f32 = 56.0;
+pub(super) const RIGHT: f32 = PAGE_WIDTH - MARGIN;
 /// The last baseline content may use; below it is the footer.
 const BOTTOM: f32 = PAGE_HEIGHT - 80.0;
 const TITLE: f32 = 22.0;
+const HEADING: f32 = 14.0;
 const BODY: f32 = 10.0;
 const SMALL: f32 = 8.0;
 const LEADING: f32 = 14.0;
-/// Right edges of the number columns, and where the item names must stop.
+/// Right edges of the number columns of the item table, and where the item names must stop.
 const AMOUNT_RIGHT: f32 = RIGHT;
-const UNIT_RIGHT: f32 = RIGHT - 100.0;
-const QTY_RIGHT: f32 = UNIT_RIGHT - 100.0;
+const RATE_RIGHT: f32 = RIGHT - 95.0;
+const UNIT_RIGHT: f32 = RATE_RIGHT - 50.0;
+const QTY_RIGHT: f32 = UNIT_RIGHT - 95.0;
 const NAME_WIDTH: f32 = QTY_RIGHT - 40.0 - MARGIN;
-/// Where the values of the detail rows (order, dates, customer) start.
+/// Right edges of the tax summary's columns (rate, net, tax, gross).
+const NET_RIGHT: f32 = RIGHT - 190.0;
+const TAX_RIGHT: f32 = RIGHT - 95.0;
+/// Where the values of the detail rows (number, dates, order) start.
 const VALUE_X: f32 = MARGIN + 100.0;
 
-/// One run of text; `y` is its baseline, measured from the top of the page.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Text {
-    pub x: f32,
-    pub y: f32,
-    pub size: f32,
-    pub text: String,
-}
-
-/// A thin horizontal line from `x1` to `x2` at `y`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Rule {
-    pub x1: f32,
-    pub x2: f32,
-    pub y: f32,
-}
-
-/// Everything on one page.
-#[derive(Debug, Default)]
-pub(crate) struct Page {
-    pub texts: Vec<Text>,
-    pub rules: Vec<Rule>,
-}
-
-/// Text widths from the font's advance widths. Kerning is ignored, which is fine for
-/// aligning digits (they are tabular in DejaVu Sans) and for deciding where to wrap.
-pub(crate) struct Measure<'a> {
-    font: FontRef<'a>,
-}
-
-impl<'a> Measure<'a> {
-    /// `None` if the bytes are not a font.
-    pub(crate) fn new(font: &'a [u8]) -> Option<Self> {
-        FontRef::new(font).ok().map(|font| Self { font })
-    }
-
-    /// The width of `text` at `size` points.
-    pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
-        let charmap = self.font.charmap();
-        let metrics = self
-            .font
-            .glyph_metrics(Size::new(size), LocationRef::default());
-        text.chars()
-            .filter_map(|c| {
-                charmap
-                    .map(c)
-                    .and_then(|glyph| metrics.advance_width(glyph))
-            })
-            .sum()
-    }
-
-    /// Splits `text` into lines no wider than `max_width`, at spaces where possible and inside
-    /// words that are too long on their own. Runs of whitespace (tabs, newlines) become one
-    /// space: they have no glyph and would print as boxes.
-    pub(crate) fn wrap(&self, text: &str, size: f32, max_width: f32) -> Vec<String> {
-        let mut lines = Vec::new();
-        let mut current = String::new();
-        for word in text.split_whitespace() {
-            let candidate = if current.is_empty() {
-                word.to_owned()
-            } else {
-                format!("{current} {word}")
-            };
-            if self.width(&candidate, size) <= max_width {
-                current = candidate;
-                continue;
-            }
-            if !current.is_empty() {
-                lines.push(std::mem::take(&mut current));
-            }
-            // The word alone may still be too wide: break it between characters.
-            for c in word.chars() {
-                current.push(c);
-                if self.width(&current, size) > max_width && current.chars().count() > 1 {
-                    current.pop();
-                    lines.push(std::mem::replace(&mut current, c.to_string()));
-                }
-            }
-        }
-        if !current.is_empty() || lines.is_empty() {
-            lines.push(current);
-        }
-        lines
-    }
-}
-
-/// Lays the invoice out on as many A4 pages as its lines need.
-pub(crate) fn layout(invoice: &Invoice, measure: &Measure<'_>) -> Vec<Page> {
+/// Lays the invoice out on as many A4 pages as its lines need; `logo` is the pixel size of
+/// the seller's logo, if it has one.
+pub(crate) fn layout(
+    invoice: &Invoice,
+    measure: &Measure<'_>,
+    logo: Option<(u32, u32)>,
+) -> Vec<Page> {
     let mut builder = Builder {
         invoice,
         measure,
         pages: vec![Page::default()],
-        y: MARGIN + TITLE,
+        y: MARGIN + HEADING,
+        seller_right: RIGHT,
     };
-    builder.heading();
+    if let Some(size) = logo {
+        let placed = place_logo(size);
+        builder.seller_right = placed.x - 12.0;
+        builder.page().logo = Some(placed);
+    }
+    builder.seller();
+    builder.details();
+    builder.buyer();
     builder.table_header();
     for line in &invoice.lines {
         builder.line(line);
     }
-    builder.total();
+    builder.tax_summary();
     builder.footers();
     builder.pages
 }
@@ -137,6 +74,16 @@ struct Builder<'a> {
     pages: Vec<Page>,
     /// The baseline of the next text.
     y: f32,
+    /// Where the seller's lines must stop: left of the logo.
+    seller_right: f32,
+}
+
+fn date(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+fn date_time(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 impl Builder<'_> {
@@ -158,6 +105,19 @@ impl Builder<'_> {
         self.text(x, size, text);
     }
 
+    /// `text` wrapped to the page width from `x`, one baseline per wrapped line.
+    fn paragraph(&mut self, x: f32, size: f32, text: &str) {
+        self.paragraph_to(x, RIGHT, size, text);
+    }
+
+    /// `text` wrapped between `x` and `right`, one baseline per wrapped line.
+    fn paragraph_to(&mut self, x: f32, right: f32, size: f32, text: &str) {
+        for part in self.measure.wrap(text, size, right - x) {
+            self.text(x, size, part);
+            self.y += LEADING;
+        }
+    }
+
     fn rule(&mut self) {
         let y = self.y;
         self.page().rules.push(Rule {
@@ -167,39 +127,65 @@ impl Builder<'_> {
         });
     }
 
-    /// Starts a new page if `height` more points would run into the footer.
-    fn ensure_room(&mut self, height: f32) {
+    /// Starts a new page if `height` more points would run into the footer; `header` redraws
+    /// the table header there.
+    fn ensure_room(&mut self, height: f32, header: bool) {
         if self.y + height > BOTTOM {
             self.pages.push(Page::default());
             self.y = MARGIN + BODY;
             let continued = format!("Invoice {} (continued)", self.invoice.number);
             self.text(MARGIN, BODY, continued);
             self.y += LEADING * 2.0;
-            self.table_header();
+            if header {
+                self.table_header();
+            }
         }
     }
 
-    fn heading(&mut self) {
+    /// Who issues the invoice: name, address lines and tax id (left of the logo, if any).
+    fn seller(&mut self) {
+        let (seller, right) = (&self.invoice.seller, self.seller_right);
+        self.paragraph_to(MARGIN, right, HEADING, &seller.name);
+        for line in &seller.address {
+            self.paragraph_to(MARGIN, right, BODY, line);
+        }
+        let tax_id = format!("VAT ID: {}", seller.tax_id);
+        self.paragraph_to(MARGIN, right, BODY, &tax_id);
+        // Below the logo, however short the seller's lines.
+        let logo_bottom = self.pages[0].logo.as_ref().map_or(0.0, |l| l.y + l.height);
+        self.y = self.y.max(logo_bottom + LEADING);
+        self.y += LEADING;
+    }
+
+    fn details(&mut self) {
         let invoice = self.invoice;
+        self.y += TITLE - LEADING;
         self.text(MARGIN, TITLE, "Invoice");
-        self.y += TITLE + LEADING;
-        let date = |at: &chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
+        self.y += LEADING * 1.5;
         let rows = [
             ("Invoice number", invoice.number.clone()),
-            ("Order", invoice.order_id.to_string()),
-            ("Order date", date(&invoice.ordered_at)),
             ("Invoice date", date(&invoice.confirmed_at)),
-            ("Customer", invoice.customer_name.clone()),
-            ("E-mail", invoice.customer_email.clone()),
+            ("Payment date", date_time(&invoice.confirmed_at)),
+            ("Order", invoice.order_id.to_string()),
+            ("Order date", date_time(&invoice.ordered_at)),
             ("Currency", invoice.currency.trim().to_ascii_uppercase()),
         ];
         for (label, value) in rows {
             self.text(MARGIN, BODY, label);
-            for part in self.measure.wrap(&value, BODY, RIGHT - VALUE_X) {
-                self.text(VALUE_X, BODY, part);
-                self.y += LEADING;
-            }
+            self.paragraph(VALUE_X, BODY, &value);
         }
+        self.y += LEADING;
+    }
+
+    /// The buyer: name, postal address when given, e-mail.
+    fn buyer(&mut self) {
+        let invoice = self.invoice;
+        self.text(MARGIN, BODY, "Bill to");
+        self.paragraph(VALUE_X, BODY, &invoice.customer_name);
+        for line in &invoice.customer_address {
+            self.paragraph(VALUE_X, BODY, line);
+        }
+        self.paragraph(VALUE_X, BODY, &invoice.customer_email);
         self.y += LEADING;
     }
 
@@ -208,6 +194,7 @@ impl Builder<'_> {
         self.text(MARGIN, BODY, "Item");
         self.text_right(QTY_RIGHT, BODY, "Qty".to_owned());
         self.text_right(UNIT_RIGHT, BODY, format!("Unit price ({code})"));
+        self.text_right(RATE_RIGHT, BODY, "VAT".to_owned());
         self.text_right(AMOUNT_RIGHT, BODY, format!("Amount ({code})"));
         self.y += LEADING * 0.5;
         self.rule();
@@ -217,7 +204,7 @@ impl Builder<'_> {
     fn line(&mut self, line: &InvoiceLine) {
         let currency = self.invoice.currency.as_str();
         let name = self.measure.wrap(&line.name, BODY, NAME_WIDTH);
-        self.ensure_room(LEADING * name.len() as f32);
+        self.ensure_room(LEADING * name.len() as f32, true);
         // Name first, then the numbers: text extraction follows drawing order.
         let first_baseline = self.y;
         for part in name {
@@ -229,29 +216,65 @@ impl Builder<'_> {
         let total = format_digits(line.line_total_minor, currency);
         self.text_right(QTY_RIGHT, BODY, line.quantity.to_string());
         self.text_right(UNIT_RIGHT, BODY, unit);
+        self.text_right(RATE_RIGHT, BODY, Percent(line.tax_rate_bp).to_string());
         self.text_right(AMOUNT_RIGHT, BODY, total);
         self.y = next;
     }
 
-    fn total(&mut self) {
-        self.ensure_room(LEADING * 3.0);
+    /// Net, tax and gross per rate, their totals, and what was paid.
+    fn tax_summary(&mut self) {
+        let invoice = self.invoice;
+        let breakdown = invoice.tax_breakdown();
+        let code = invoice.currency.trim().to_ascii_uppercase();
+        let digits = |amount| format_digits(amount, &invoice.currency);
+        self.ensure_room(LEADING * (breakdown.len() as f32 + 6.0), false);
         self.y -= LEADING * 0.5;
         self.rule();
         self.y += LEADING * 1.5;
-        self.text(MARGIN, BODY + 2.0, "Total");
-        let total = self.invoice.formatted_total();
-        self.text_right(AMOUNT_RIGHT, BODY + 2.0, total);
+        self.text(MARGIN, BODY, "VAT rate");
+        self.text_right(NET_RIGHT, BODY, format!("Net ({code})"));
+        self.text_right(TAX_RIGHT, BODY, format!("VAT ({code})"));
+        self.text_right(AMOUNT_RIGHT, BODY, format!("Gross ({code})"));
+        self.y += LEADING;
+        let rows = breakdown.iter().map(|rate| {
+            let label = format!("VAT {}", Percent(rate.rate_bp));
+            (label, rate.net_minor, rate.tax_minor, rate.gross_minor)
+        });
+        let totals = invoice.tax_totals();
+        let total = (
+            "Total".to_owned(),
+            totals.net_minor,
+            totals.tax_minor,
+            totals.gross_minor,
+        );
+        for (label, net, tax, gross) in rows.chain([total]) {
+            self.text(MARGIN, BODY, label);
+            self.text_right(NET_RIGHT, BODY, digits(net));
+            self.text_right(TAX_RIGHT, BODY, digits(tax));
+            self.text_right(AMOUNT_RIGHT, BODY, digits(gross));
+            self.y += LEADING;
+        }
+        self.y -= LEADING * 0.5;
+        self.rule();
+        self.y += LEADING * 1.5;
+        self.text(MARGIN, BODY + 2.0, "Total paid");
+        let paid = invoice.formatted_total();
+        self.text_right(AMOUNT_RIGHT, BODY + 2.0, paid);
     }
 
     fn footers(&mut self) {
         let count = self.pages.len();
         let number = self.invoice.number.clone();
+        let seller = self.invoice.seller.name.clone();
         for (index, page) in self.pages.iter_mut().enumerate() {
             page.texts.push(Text {
                 x: MARGIN,
                 y: PAGE_HEIGHT - MARGIN,
                 size: SMALL,
-                text: format!("Invoice {number} · page {} of {count}", index + 1),
+                text: format!(
+                    "{seller} · Invoice {number} · page {} of {count}",
+                    index + 1
+                ),
             });
         }
     }

@@ -8,30 +8,41 @@
 //! `genpdf` is unmaintained. The cost is placing text by hand, done in [`layout`].
 
 mod layout;
+mod measure;
+mod page;
 
 use krilla::Document;
-use krilla::geom::{PathBuilder, Point};
+use krilla::geom::{PathBuilder, Point, Size, Transform};
+use krilla::image::Image;
 use krilla::metadata::{DateTime as PdfDateTime, Metadata};
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::text::{Font, TextDirection};
 
 use crate::invoice::{Invoice, InvoiceError};
-use layout::{Measure, PAGE_HEIGHT, PAGE_WIDTH, Page, layout};
+use layout::{PAGE_HEIGHT, PAGE_WIDTH, layout};
+use measure::Measure;
+use page::Page;
 
 /// DejaVu Sans 2.37 (Bitstream Vera licence, see `assets/DejaVuSans-LICENSE.txt`). Embedding
 /// it means the PDF looks the same on every machine and nothing depends on system fonts.
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
-/// Renders the invoice as an A4 PDF: number, order id, dates, customer, one row per line
-/// (quantity, unit price, line total), and the total with its currency. Long item lists
-/// continue on further pages, each with the table header and a "page n of m" footer.
+/// Renders the invoice as an A4 PDF: the seller (name, address, tax id), number, dates,
+/// order id, the buyer, one row per line (quantity, unit price, tax rate, line total), net,
+/// tax and gross per tax rate with their totals, and the total paid with its currency. Long
+/// item lists continue on further pages, each with the table header and a "page n of m"
+/// footer.
 ///
 /// The output depends only on the invoice (no clock, no randomness), so re-sending an
 /// invoice attaches byte-identical PDFs.
 pub fn render_pdf(invoice: &Invoice) -> Result<Vec<u8>, InvoiceError> {
     let measure = Measure::new(FONT).ok_or(InvoiceError::Font)?;
-    let pages = layout(invoice, &measure);
+    let logo = match &invoice.seller.logo {
+        Some(logo) => Some(logo.image().map_err(InvoiceError::Pdf)?),
+        None => None,
+    };
+    let pages = layout(invoice, &measure, logo.as_ref().map(Image::size));
     let font = Font::new(FONT.into(), 0).ok_or(InvoiceError::Font)?;
     let settings = PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT)
         .ok_or_else(|| InvoiceError::Pdf("invalid page size".to_owned()))?;
@@ -41,7 +52,7 @@ pub fn render_pdf(invoice: &Invoice) -> Result<Vec<u8>, InvoiceError> {
     for page in &pages {
         let mut pdf_page = document.start_page_with(settings.clone());
         let mut surface = pdf_page.surface();
-        draw(&mut surface, page, &font);
+        draw(&mut surface, page, &font, logo.as_ref());
         surface.finish();
         pdf_page.finish();
     }
@@ -50,7 +61,19 @@ pub fn render_pdf(invoice: &Invoice) -> Result<Vec<u8>, InvoiceError> {
         .map_err(|e| InvoiceError::Pdf(format!("{e:?}")))
 }
 
-fn draw(surface: &mut krilla::surface::Surface<'_>, page: &Page, font: &Font) {
+fn draw(
+    surface: &mut krilla::surface::Surface<'_>,
+    page: &Page,
+    font: &Font,
+    logo: Option<&Image>,
+) {
+    if let (Some(placed), Some(image)) = (&page.logo, logo)
+        && let Some(size) = Size::from_wh(placed.width, placed.height)
+    {
+        surface.push_transform(&Transform::from_translate(placed.x, placed.y));
+        surface.draw_image(image.clone(), size);
+        surface.pop();
+    }
     surface.set_fill(None);
     surface.set_stroke(Some(Stroke {
         width: 0.5,

@@ -1,4 +1,5 @@
-use super::layout::{Measure, layout};
+use super::layout::layout;
+use super::measure::Measure;
 use super::*;
 use crate::invoice::{InvoiceLine, sample_invoice};
 
@@ -10,6 +11,7 @@ fn many_lines(count: usize) -> Invoice {
             quantity: 1,
             unit_price_minor: 100,
             line_total_minor: 100,
+            tax_rate_bp: 1900,
         })
         .collect();
     invoice.total_minor = 100 * count as i64;
@@ -22,7 +24,7 @@ fn measure() -> Measure<'static> {
 
 #[test]
 fn a_short_invoice_fits_on_one_page() {
-    let pages = layout(&sample_invoice(), &measure());
+    let pages = layout(&sample_invoice(), &measure(), None);
     assert_eq!(pages.len(), 1);
     let footer = pages[0].texts.last().expect("footer");
     assert!(footer.text.ends_with("page 1 of 1"), "{}", footer.text);
@@ -30,7 +32,7 @@ fn a_short_invoice_fits_on_one_page() {
 
 #[test]
 fn many_lines_continue_on_further_pages_with_the_table_header() {
-    let pages = layout(&many_lines(150), &measure());
+    let pages = layout(&many_lines(150), &measure(), None);
     assert!(pages.len() >= 3, "{} pages", pages.len());
     let count = pages.len();
     for (index, page) in pages.iter().enumerate() {
@@ -84,4 +86,38 @@ fn rendering_is_deterministic_and_small() {
     assert!(first.starts_with(b"%PDF-"));
     assert_eq!(first, second, "same invoice, same bytes");
     assert!(first.len() < 64 * 1024, "{} bytes", first.len());
+}
+
+#[test]
+fn a_logo_is_embedded_as_an_image_scaled_into_its_box_at_the_top_right() {
+    let mut invoice = sample_invoice();
+    let plain = render_pdf(&invoice).expect("render");
+    invoice.seller.logo =
+        Some(crate::Logo::from_bytes(crate::logo::TINY_PNG.to_vec()).expect("PNG"));
+    let with_logo = render_pdf(&invoice).expect("render");
+    let marker = b"/Subtype/Image";
+    let has_image = |pdf: &[u8]| pdf.windows(marker.len()).any(|w| w == marker);
+    assert!(has_image(&with_logo), "the PDF holds an image XObject");
+    assert!(!has_image(&plain));
+
+    let pages = layout(&invoice, &measure(), Some((400, 100)));
+    let logo = pages[0].logo.as_ref().expect("placed on the first page");
+    assert_eq!(
+        (logo.width, logo.height),
+        (150.0, 37.5),
+        "scaled, proportions kept"
+    );
+    assert!(
+        (logo.x + logo.width - (PAGE_WIDTH - 56.0)).abs() < 0.01,
+        "{logo:?}"
+    );
+    let seller = pages[0]
+        .texts
+        .iter()
+        .find(|t| t.text.starts_with("Kaffee"))
+        .expect("seller");
+    assert!(
+        seller.x + measure().width(&seller.text, seller.size) <= logo.x,
+        "no overlap"
+    );
 }

@@ -46,6 +46,44 @@ impl CustomerName {
     }
 }
 
+/// The most characters of a customer's postal address.
+pub const MAX_ADDRESS_CHARS: usize = 500;
+
+/// A customer's postal address as printed on the invoice: not blank, at most
+/// [`MAX_ADDRESS_CHARS`] characters, lines separated by newlines or `;`, no other control
+/// characters. Absent is `Option::None`, not an empty address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerAddress(String);
+
+impl CustomerAddress {
+    /// Parses the optional `customer_address` field: blank means not given.
+    pub fn parse_optional(raw: &str) -> Result<Option<Self>, InvalidField> {
+        let field = "customer_address";
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        if trimmed.chars().count() > MAX_ADDRESS_CHARS {
+            return Err(InvalidField::new(
+                field,
+                format!("must be at most {MAX_ADDRESS_CHARS} characters"),
+            ));
+        }
+        if trimmed.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(InvalidField::new(
+                field,
+                "must not contain control characters other than line breaks",
+            ));
+        }
+        Ok(Some(Self(trimmed.to_owned())))
+    }
+
+    /// The address as given (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +104,19 @@ mod tests {
         ] {
             let err = Email::parse(bad).unwrap_err();
             assert_eq!(err.field, "customer_email", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn addresses_are_optional_bounded_and_free_of_control_characters() {
+        assert_eq!(CustomerAddress::parse_optional("  ").unwrap(), None);
+        let given = CustomerAddress::parse_optional(" Rue de l'Église 7\n75001 Paris ")
+            .unwrap()
+            .unwrap();
+        assert_eq!(given.as_str(), "Rue de l'Église 7\n75001 Paris");
+        for bad in ["a\tb".to_owned(), "x".repeat(MAX_ADDRESS_CHARS + 1)] {
+            let err = CustomerAddress::parse_optional(&bad).unwrap_err();
+            assert_eq!(err.field, "customer_address", "{bad:?}");
         }
     }
 

@@ -37,6 +37,23 @@ impl InvoiceJobState {
     }
 }
 
+/// A sequential invoice number: the `number`-th invoice of `year`, printed `2026-000042`.
+/// Allocated once per order by the invoice worker (see `store::numbering`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InvoiceNumber {
+    /// The UTC year of the confirmation (the invoice date).
+    pub year: i32,
+    /// 1 for the year's first invoice, then one more for each.
+    pub number: i64,
+}
+
+impl std::fmt::Display for InvoiceNumber {
+    /// `YYYY-NNNNNN`: six digits at least, more once a year has a million invoices.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{:06}", self.year, self.number)
+    }
+}
+
 /// Sending one confirmed order's invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceJob {
@@ -58,6 +75,8 @@ pub struct InvoiceJob {
     pub updated_at: DateTime<Utc>,
     /// When it was sent.
     pub sent_at: Option<DateTime<Utc>>,
+    /// Its invoice number, once a worker has taken the job.
+    pub invoice_number: Option<InvoiceNumber>,
 }
 
 /// How failed sends are retried: exponential backoff with jitter up to a capped delay, for a
@@ -202,6 +221,14 @@ mod tests {
         assert!(failing_for >= Duration::from_secs(24 * 60 * 60));
         assert!(failing_for < Duration::from_secs(24 * 60 * 60) + ten_minutes);
         assert!(attempts > 8, "past the old limit: {attempts}");
+    }
+
+    #[test]
+    fn invoice_numbers_print_as_the_year_and_six_digits() {
+        let number = |year, number| InvoiceNumber { year, number }.to_string();
+        assert_eq!(number(2026, 1), "2026-000001");
+        assert_eq!(number(2026, 42), "2026-000042");
+        assert_eq!(number(2027, 1_234_567), "2027-1234567");
     }
 
     #[test]

@@ -11,10 +11,10 @@ mod payment;
 #[cfg(test)]
 mod proptests;
 
-pub use customer::{CustomerName, Email};
+pub use customer::{CustomerAddress, CustomerName, Email, MAX_ADDRESS_CHARS};
 pub use ids::{OrderId, ProductId};
-pub use invoice::{AfterFailure, GaveUp, InvoiceJob, InvoiceJobState, RetryPolicy};
-pub use money::{Currency, MAX_UNIT_PRICE_MINOR};
+pub use invoice::{AfterFailure, GaveUp, InvoiceJob, InvoiceJobState, InvoiceNumber, RetryPolicy};
+pub use money::{Currency, MAX_UNIT_PRICE_MINOR, TaxRate};
 pub use new_order::{
     ItemForm, MAX_ITEMS, MAX_QUANTITY, NewOrder, NewOrderItem, Order, OrderForm, OrderItem,
 };

@@ -31,9 +31,58 @@ impl Currency {
     }
 }
 
+/// The tax rate included in an item's (gross) price, in basis points: 0 (no tax) to
+/// 10 000 (100 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct TaxRate(u32);
+
+impl TaxRate {
+    /// The highest rate, 100 %.
+    pub const MAX_BP: u32 = shop_invoice::tax::MAX_TAX_RATE_BP;
+
+    /// Parses request field `field` (e.g. `items[0].tax_rate_bp`).
+    pub fn parse(field: &str, raw: i32) -> Result<Self, InvalidField> {
+        u32::try_from(raw)
+            .ok()
+            .filter(|bp| *bp <= Self::MAX_BP)
+            .map(Self)
+            .ok_or_else(|| {
+                InvalidField::new(
+                    field,
+                    format!(
+                        "must be a tax rate in basis points between 0 and {} (1900 = 19 %), got {raw}",
+                        Self::MAX_BP
+                    ),
+                )
+            })
+    }
+
+    /// A stored rate (checked by the database to be in range).
+    pub fn from_stored(bp: i32) -> Self {
+        Self(u32::try_from(bp).unwrap_or(0).min(Self::MAX_BP))
+    }
+
+    /// The rate in basis points.
+    pub fn basis_points(self) -> u32 {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tax_rates_are_basis_points_from_zero_to_one_hundred_percent() {
+        assert_eq!(TaxRate::parse("r", 0).unwrap().basis_points(), 0);
+        assert_eq!(TaxRate::parse("r", 1900).unwrap().basis_points(), 1900);
+        assert_eq!(TaxRate::parse("r", 10_000).unwrap().basis_points(), 10_000);
+        for bad in [-1, 10_001, i32::MAX] {
+            let err = TaxRate::parse("items[2].tax_rate_bp", bad).unwrap_err();
+            assert_eq!(err.field, "items[2].tax_rate_bp");
+            assert!(err.reason.contains(&bad.to_string()), "{err}");
+        }
+    }
 
     #[test]
     fn currencies_are_three_letters_stored_upper_case() {

@@ -5,9 +5,9 @@ use shop_common::validation::InvalidField;
 use uuid::Uuid;
 
 use super::{
-    customer::{CustomerName, Email},
+    customer::{CustomerAddress, CustomerName, Email},
     ids::{OrderId, ProductId},
-    money::{Currency, MAX_UNIT_PRICE_MINOR},
+    money::{Currency, MAX_UNIT_PRICE_MINOR, TaxRate},
     order::OrderStatus,
 };
 
@@ -23,6 +23,8 @@ pub struct OrderForm {
     pub customer_email: String,
     /// `customer_name`.
     pub customer_name: String,
+    /// `customer_address` (blank: not given).
+    pub customer_address: String,
     /// `currency`.
     pub currency: String,
     /// `items`.
@@ -40,6 +42,8 @@ pub struct ItemForm {
     pub quantity: i32,
     /// `unit_price_minor`.
     pub unit_price_minor: i64,
+    /// `tax_rate_bp`.
+    pub tax_rate_bp: i32,
 }
 
 /// One valid item of a new order.
@@ -51,8 +55,10 @@ pub struct NewOrderItem {
     pub name: CustomerName,
     /// Units, 1 to [`MAX_QUANTITY`].
     pub quantity: i32,
-    /// Price of one unit in minor units, 0 to [`MAX_UNIT_PRICE_MINOR`].
+    /// Price of one unit in minor units, 0 to [`MAX_UNIT_PRICE_MINOR`], tax included.
     pub unit_price_minor: i64,
+    /// The tax rate included in the price.
+    pub tax_rate: TaxRate,
 }
 
 /// A valid new order: at least one item, and a total that fits.
@@ -62,6 +68,8 @@ pub struct NewOrder {
     pub customer_email: Email,
     /// Who it is for.
     pub customer_name: CustomerName,
+    /// Where the customer lives, if given (printed on the invoice).
+    pub customer_address: Option<CustomerAddress>,
     /// Currency of every price.
     pub currency: Currency,
     /// The items, in the client's order.
@@ -75,6 +83,7 @@ impl NewOrder {
     pub fn parse(form: &OrderForm) -> Result<Self, InvalidField> {
         let customer_email = Email::parse(&form.customer_email)?;
         let customer_name = CustomerName::parse("customer_name", &form.customer_name)?;
+        let customer_address = CustomerAddress::parse_optional(&form.customer_address)?;
         let currency = Currency::parse(&form.currency)?;
         if form.items.is_empty() {
             return Err(InvalidField::new("items", "must have at least one item"));
@@ -108,6 +117,7 @@ impl NewOrder {
                     ),
                 ));
             }
+            let tax_rate = TaxRate::parse(&format!("items[{i}].tax_rate_bp"), item.tax_rate_bp)?;
             total_minor = i64::from(item.quantity)
                 .checked_mul(item.unit_price_minor)
                 .and_then(|line| total_minor.checked_add(line))
@@ -117,11 +127,13 @@ impl NewOrder {
                 name,
                 quantity: item.quantity,
                 unit_price_minor: item.unit_price_minor,
+                tax_rate,
             });
         }
         Ok(Self {
             customer_email,
             customer_name,
+            customer_address,
             currency,
             items,
             total_minor,
@@ -138,8 +150,10 @@ pub struct OrderItem {
     pub name: String,
     /// Units.
     pub quantity: i32,
-    /// Price of one unit in minor units.
+    /// Price of one unit in minor units, tax included.
     pub unit_price_minor: i64,
+    /// The tax rate included in the price.
+    pub tax_rate: TaxRate,
 }
 
 impl OrderItem {
@@ -160,6 +174,8 @@ pub struct Order {
     pub customer_email: String,
     /// Who it is for.
     pub customer_name: String,
+    /// The customer's postal address as given; empty when not given.
+    pub customer_address: String,
     /// ISO 4217 code.
     pub currency: String,
     /// Its lines, in the client's order.
@@ -185,6 +201,7 @@ impl Order {
     pub fn matches(&self, new: &NewOrder) -> bool {
         self.customer_email == new.customer_email.as_str()
             && self.customer_name == new.customer_name.as_str()
+            && self.customer_address == new.customer_address.as_ref().map_or("", |a| a.as_str())
             && self.currency == new.currency.as_str()
             && self.items.len() == new.items.len()
             && self.items.iter().zip(&new.items).all(|(a, b)| {
@@ -192,78 +209,10 @@ impl Order {
                     && a.name == b.name.as_str()
                     && a.quantity == b.quantity
                     && a.unit_price_minor == b.unit_price_minor
+                    && a.tax_rate == b.tax_rate
             })
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn form() -> OrderForm {
-        OrderForm {
-            customer_email: "ada@example.com".into(),
-            customer_name: "Ada".into(),
-            currency: "eur".into(),
-            items: vec![
-                ItemForm {
-                    product_id: "00000000-0000-7000-8000-00000000000a".into(),
-                    name: "Mug".into(),
-                    quantity: 2,
-                    unit_price_minor: 1250,
-                },
-                ItemForm {
-                    product_id: "00000000-0000-7000-8000-00000000000b".into(),
-                    name: "Tea".into(),
-                    quantity: 1,
-                    unit_price_minor: 499,
-                },
-            ],
-        }
-    }
-
-    #[test]
-    fn a_valid_order_parses_with_its_total() {
-        let order = NewOrder::parse(&form()).unwrap();
-        assert_eq!(order.total_minor, 2 * 1250 + 499);
-        assert_eq!(order.currency.as_str(), "EUR");
-        assert_eq!(order.items.len(), 2);
-    }
-
-    #[test]
-    fn each_bad_field_is_named() {
-        type Breaker = Box<dyn Fn(&mut OrderForm)>;
-        let cases: Vec<(&str, Breaker)> = vec![
-            (
-                "customer_email",
-                Box::new(|f| f.customer_email = "nope".into()),
-            ),
-            ("customer_name", Box::new(|f| f.customer_name = "".into())),
-            ("currency", Box::new(|f| f.currency = "EURO".into())),
-            ("items", Box::new(|f| f.items.clear())),
-            (
-                "items[1].product_id",
-                Box::new(|f| f.items[1].product_id = "x".into()),
-            ),
-            ("items[0].name", Box::new(|f| f.items[0].name = " ".into())),
-            ("items[1].quantity", Box::new(|f| f.items[1].quantity = 0)),
-            ("items[0].quantity", Box::new(|f| f.items[0].quantity = -2)),
-            (
-                "items[1].unit_price_minor",
-                Box::new(|f| f.items[1].unit_price_minor = -1),
-            ),
-        ];
-        for (field, break_it) in cases {
-            let mut f = form();
-            break_it(&mut f);
-            assert_eq!(NewOrder::parse(&f).unwrap_err().field, field);
-        }
-    }
-
-    #[test]
-    fn a_free_item_is_allowed() {
-        let mut f = form();
-        f.items[1].unit_price_minor = 0;
-        assert_eq!(NewOrder::parse(&f).unwrap().total_minor, 2500);
-    }
-}
+mod tests;

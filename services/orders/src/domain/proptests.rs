@@ -18,13 +18,17 @@ fn item() -> impl Strategy<Value = ItemForm> {
         "\\PC{0,30}",
         prop_oneof![any::<i32>(), 1..=5i32],
         prop_oneof![any::<i64>(), 0..=100_000i64],
+        prop_oneof![any::<i32>(), 0..=10_000i32],
     )
-        .prop_map(|(product_id, name, quantity, unit_price_minor)| ItemForm {
-            product_id,
-            name,
-            quantity,
-            unit_price_minor,
-        })
+        .prop_map(
+            |(product_id, name, quantity, unit_price_minor, tax_rate_bp)| ItemForm {
+                product_id,
+                name,
+                quantity,
+                unit_price_minor,
+                tax_rate_bp,
+            },
+        )
 }
 
 fn form() -> impl Strategy<Value = OrderForm> {
@@ -33,11 +37,13 @@ fn form() -> impl Strategy<Value = OrderForm> {
         "\\PC{0,30}",
         prop_oneof!["[A-Za-z]{3}", "\\PC{0,5}"],
         proptest::collection::vec(item(), 0..6),
+        "\\PC{0,40}",
     )
         .prop_map(
-            |(customer_email, customer_name, currency, items)| OrderForm {
+            |(customer_email, customer_name, currency, items, customer_address)| OrderForm {
                 customer_email,
                 customer_name,
+                customer_address,
                 currency,
                 items,
             },
@@ -55,6 +61,7 @@ proptest! {
             for item in &order.items {
                 prop_assert!((1..=MAX_QUANTITY).contains(&item.quantity));
                 prop_assert!((0..=MAX_UNIT_PRICE_MINOR).contains(&item.unit_price_minor));
+                prop_assert!(item.tax_rate.basis_points() <= 10_000);
                 prop_assert!(!item.name.as_str().trim().is_empty());
             }
             let currency = order.currency.as_str();

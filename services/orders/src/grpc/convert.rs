@@ -13,6 +13,7 @@ pub fn order_form(request: &pb::CreateOrderRequest) -> OrderForm {
     OrderForm {
         customer_email: request.customer_email.clone(),
         customer_name: request.customer_name.clone(),
+        customer_address: request.customer_address.clone(),
         currency: request.currency.clone(),
         items: request
             .items
@@ -22,6 +23,7 @@ pub fn order_form(request: &pb::CreateOrderRequest) -> OrderForm {
                 name: item.name.clone(),
                 quantity: item.quantity,
                 unit_price_minor: item.unit_price_minor,
+                tax_rate_bp: item.tax_rate_bp,
             })
             .collect(),
     }
@@ -119,10 +121,13 @@ impl From<Order> for pb::Order {
                     quantity: item.quantity,
                     unit_price_minor: item.unit_price_minor,
                     line_total_minor: item.line_total_minor(),
+                    // At most 10 000: always fits.
+                    tax_rate_bp: i32::try_from(item.tax_rate.basis_points()).unwrap_or(i32::MAX),
                 })
                 .collect(),
             customer_email: o.customer_email,
             customer_name: o.customer_name,
+            customer_address: o.customer_address,
             currency: o.currency,
             total_minor: o.total_minor,
             created_at: Some(timestamp(o.created_at)),
@@ -168,6 +173,7 @@ impl From<InvoiceJob> for pb::InvoiceJob {
             updated_at: Some(timestamp(j.updated_at)),
             sent_at: j.sent_at.map(timestamp),
             message_id: j.message_id,
+            invoice_number: j.invoice_number.map(|n| n.to_string()).unwrap_or_default(),
         }
     }
 }

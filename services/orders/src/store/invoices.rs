@@ -4,7 +4,7 @@
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
 use uuid::Uuid;
 
-use super::{Store, entity::invoice_job, orders::load};
+use super::{Store, entity::invoice_job, numbering::numbers_of, orders::load};
 use crate::{
     domain::{InvoiceJob, InvoiceJobState, OrderId},
     error::Error,
@@ -27,12 +27,8 @@ impl Store {
         if let Some(after) = after {
             query = query.filter(invoice_job::Column::OrderId.gt(after));
         }
-        query
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(job_from)
-            .collect()
+        let rows = query.all(&self.db).await?;
+        with_numbers(&self.db, rows).await
     }
 
     /// One order's invoice job: [`Error::NoInvoice`] for an order that was never confirmed.
@@ -41,7 +37,7 @@ impl Store {
             .one(&self.db)
             .await?
         {
-            Some(row) => job_from(row),
+            Some(row) => Ok(with_numbers(&self.db, vec![row]).await?.remove(0)),
             None if load(&self.db, order_id).await?.is_some() => Err(Error::NoInvoice(order_id)),
             None => Err(Error::OrderNotFound(order_id)),
         }
@@ -74,7 +70,27 @@ impl Store {
     }
 }
 
-pub(super) fn job_from(m: invoice_job::Model) -> Result<InvoiceJob, Error> {
+/// Jobs from their rows, with the invoice numbers allocated so far (one query for all).
+async fn with_numbers(
+    conn: &impl sea_orm::ConnectionTrait,
+    rows: Vec<invoice_job::Model>,
+) -> Result<Vec<InvoiceJob>, Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let numbers = numbers_of(conn, rows.iter().map(|row| row.order_id)).await?;
+    rows.into_iter()
+        .map(|row| {
+            let number = numbers.get(&row.order_id).copied();
+            job_from(row).map(|job| InvoiceJob {
+                invoice_number: number,
+                ..job
+            })
+        })
+        .collect()
+}
+
+fn job_from(m: invoice_job::Model) -> Result<InvoiceJob, Error> {
     let state = InvoiceJobState::parse(&m.state).ok_or_else(|| {
         Error::Database(sea_orm::DbErr::Type(format!(
             "invoice job {} has unknown state {:?}",
@@ -91,5 +107,6 @@ pub(super) fn job_from(m: invoice_job::Model) -> Result<InvoiceJob, Error> {
         created_at: m.created_at,
         updated_at: m.updated_at,
         sent_at: m.sent_at,
+        invoice_number: None,
     })
 }

@@ -5,6 +5,7 @@
 mod confirm;
 mod entity;
 mod invoices;
+mod numbering;
 mod orders;
 mod outbox;
 mod payments;

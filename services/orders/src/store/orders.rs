@@ -15,7 +15,7 @@ use super::{
     entity::{order, order_item},
 };
 use crate::{
-    domain::{NewOrder, Order, OrderId, OrderItem, OrderStatus, ProductId},
+    domain::{NewOrder, Order, OrderId, OrderItem, OrderStatus, ProductId, TaxRate},
     error::Error,
 };
 
@@ -64,6 +64,10 @@ impl Store {
                 status: Set(OrderStatus::AwaitingPayment.as_str().to_owned()),
                 customer_email: Set(new.customer_email.as_str().to_owned()),
                 customer_name: Set(new.customer_name.as_str().to_owned()),
+                customer_address: Set(new
+                    .customer_address
+                    .as_ref()
+                    .map_or_else(String::new, |a| a.as_str().to_owned())),
                 currency: Set(new.currency.as_str().to_owned()),
                 total_minor: Set(new.total_minor),
                 reservation_id: Set(reservation_id),
@@ -94,6 +98,9 @@ impl Store {
                         name: Set(item.name.as_str().to_owned()),
                         quantity: Set(item.quantity),
                         unit_price_minor: Set(item.unit_price_minor),
+                        tax_rate_bp: Set(
+                            i32::try_from(item.tax_rate.basis_points()).unwrap_or(i32::MAX)
+                        ),
                     });
             order_item::Entity::insert_many(items)
                 .exec_without_returning(&txn)
@@ -258,6 +265,7 @@ fn item_from(item: order_item::Model) -> OrderItem {
         name: item.name,
         quantity: item.quantity,
         unit_price_minor: item.unit_price_minor,
+        tax_rate: TaxRate::from_stored(item.tax_rate_bp),
     }
 }
 
@@ -275,6 +283,7 @@ fn assemble(row: order::Model, items: Vec<OrderItem>) -> Result<Order, Error> {
         items,
         customer_email: row.customer_email,
         customer_name: row.customer_name,
+        customer_address: row.customer_address,
         currency: row.currency,
         total_minor: row.total_minor,
         reservation_id: row.reservation_id,

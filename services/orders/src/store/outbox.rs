@@ -8,6 +8,9 @@
 //! transaction; a worker that dies mid-send leaves the lease to run out, and the job is
 //! claimed again — the mail keeps its Message-ID, so a resend is recognisable.
 //!
+//! A claim also gives every job it takes that has no invoice number yet its number, in the
+//! same transaction (see `numbering`): allocated once, kept for every later attempt.
+//!
 //! Every claim counts an attempt, so the attempt number a worker holds is its claim's token:
 //! recording a failure is a compare-and-set on it, and a worker whose lease ran out cannot
 //! overwrite what the worker that claimed the job after it does.
@@ -21,9 +24,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Store, entity::invoice_job};
+use super::{Store, entity::invoice_job, numbering::assign_invoice_numbers};
 use crate::{
-    domain::{AfterFailure, InvoiceJobState, OrderId},
+    domain::{AfterFailure, InvoiceJobState, InvoiceNumber, OrderId},
     error::Error,
 };
 
@@ -39,6 +42,8 @@ pub struct ClaimedJob {
     /// When its current run of failures began, if the last attempt failed (see
     /// `domain::RetryPolicy`).
     pub failing_since: Option<DateTime<Utc>>,
+    /// The invoice's number, allocated by the first claim and the same for every later one.
+    pub invoice_number: InvoiceNumber,
 }
 
 impl Store {
@@ -84,16 +89,27 @@ impl Store {
                 .filter(invoice_job::Column::OrderId.is_in(due.iter().map(|(id, ..)| *id)))
                 .exec(&txn)
                 .await?;
+            // Last, so the year's counter row is locked only until the commit right after.
+            let confirmed: Vec<(Uuid, DateTime<Utc>)> =
+                due.iter().map(|(id, _, at, _)| (*id, *at)).collect();
+            let numbers = assign_invoice_numbers(&txn, &confirmed).await?;
             txn.commit().await?;
-            Ok(due
-                .into_iter()
-                .map(|(id, attempts, queued_at, failing_since)| ClaimedJob {
-                    order_id: OrderId::from_uuid(id),
-                    attempt: attempts + 1,
-                    queued_at,
-                    failing_since,
+            due.into_iter()
+                .map(|(id, attempts, queued_at, failing_since)| {
+                    let invoice_number = *numbers.get(&id).ok_or_else(|| {
+                        Error::Database(sea_orm::DbErr::Custom(format!(
+                            "order {id} was given no invoice number"
+                        )))
+                    })?;
+                    Ok(ClaimedJob {
+                        order_id: OrderId::from_uuid(id),
+                        attempt: attempts + 1,
+                        queued_at,
+                        failing_since,
+                        invoice_number,
+                    })
                 })
-                .collect())
+                .collect()
         })
         .await
     }

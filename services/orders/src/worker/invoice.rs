@@ -1,31 +1,21 @@
 //! From a confirmed order to the invoice printed for it.
 
-use chrono::{DateTime, Utc};
-use shop_invoice::{Invoice, InvoiceLine};
+use shop_invoice::{Invoice, InvoiceLine, Seller, address_lines};
 
-use crate::domain::{Order, OrderId};
+use crate::{domain::Order, store::ClaimedJob};
 
-/// The invoice number of an order confirmed at `confirmed_at`: `INV-YYYYMMDD-XXXXXXXXXXXX`,
-/// the date and the random tail of the order id. Derived, not counted, so it needs no
-/// sequence shared by replicas and a resend prints the same number.
-pub fn invoice_number(order: OrderId, confirmed_at: DateTime<Utc>) -> String {
-    let id = order.as_uuid().simple().to_string().to_ascii_uppercase();
-    format!(
-        "INV-{}-{}",
-        confirmed_at.format("%Y%m%d"),
-        &id[id.len() - 12..]
-    )
-}
-
-/// The invoice of `order`, confirmed (its job queued) at `confirmed_at`.
-pub fn invoice_for(order: &Order, confirmed_at: DateTime<Utc>) -> Invoice {
+/// The invoice of `order`, whose job `job` was claimed (it carries the confirmation time and
+/// the invoice number), issued by `seller`.
+pub fn invoice_for(order: &Order, job: &ClaimedJob, seller: &Seller) -> Invoice {
     Invoice {
-        number: invoice_number(order.id, confirmed_at),
+        number: job.invoice_number.to_string(),
+        seller: seller.clone(),
         order_id: order.id.as_uuid(),
         ordered_at: order.created_at,
-        confirmed_at,
+        confirmed_at: job.queued_at,
         customer_name: order.customer_name.clone(),
         customer_email: order.customer_email.clone(),
+        customer_address: address_lines(&order.customer_address),
         currency: order.currency.clone(),
         lines: order
             .items
@@ -35,22 +25,9 @@ pub fn invoice_for(order: &Order, confirmed_at: DateTime<Utc>) -> Invoice {
                 quantity: i64::from(item.quantity),
                 unit_price_minor: item.unit_price_minor,
                 line_total_minor: item.line_total_minor(),
+                tax_rate_bp: item.tax_rate.basis_points(),
             })
             .collect(),
         total_minor: order.total_minor,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn invoice_numbers_carry_the_date_and_the_order_ids_tail() {
-        let id = OrderId::parse("id", "01a21819-aba5-7137-b45c-de11bef108af").unwrap();
-        let at = DateTime::parse_from_rfc3339("2026-11-26T13:44:25Z")
-            .unwrap()
-            .to_utc();
-        assert_eq!(invoice_number(id, at), "INV-20261126-DE11BEF108AF");
     }
 }

@@ -5,7 +5,9 @@
 //! it, then records the outcome: sent, retry later (exponential backoff with jitter, capped),
 //! or dead once it has failed for the whole retry window (see `domain::RetryPolicy`).
 //! Nothing is lost on restart: a job is only done once it is marked sent. Recording the
-//! outcome outlasts a short database outage (see `outcome`).
+//! outcome outlasts a short database outage (see `outcome`). The claim also allocates each
+//! new job's sequential invoice number (see `store::numbering`), so numbering costs the
+//! worker one short statement per batch and the webhooks nothing.
 
 mod invoice;
 mod outcome;
@@ -19,10 +21,10 @@ use std::{
 use futures::StreamExt;
 use sea_orm::DatabaseConnection;
 use shop_common::{foreground::Foreground, liveness::Heartbeat};
-use shop_invoice::{Mailbox, Mailer, MailerError};
+use shop_invoice::{Mailbox, Mailer, MailerError, Seller};
 use tokio_util::sync::CancellationToken;
 
-pub use invoice::{invoice_for, invoice_number};
+pub use invoice::invoice_for;
 pub use render::lower_priority;
 
 use crate::{
@@ -48,6 +50,7 @@ pub struct Worker {
     store: Store,
     mailer: Mailer,
     from: Mailbox,
+    seller: Seller,
     policy: RetryPolicy,
     poll_interval: Duration,
     lease: Duration,
@@ -60,13 +63,19 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// A worker over a migrated database; fails on an unusable `SHOP_SMTP_URL` or
+    /// A worker over a migrated database, issuing invoices as `seller` (see
+    /// [`shop_invoice::SellerConfig::resolve`]); fails on an unusable `SHOP_SMTP_URL` or
     /// `SHOP_MAIL_DIR`.
-    pub fn new(config: &WorkerConfig, db: DatabaseConnection) -> Result<Self, MailerError> {
+    pub fn new(
+        config: &WorkerConfig,
+        seller: Seller,
+        db: DatabaseConnection,
+    ) -> Result<Self, MailerError> {
         Ok(Self {
             store: Store::new(db),
             mailer: Mailer::new(&config.mail)?,
             from: config.mail.mail_from.clone(),
+            seller,
             policy: config.retry_policy(),
             poll_interval: config.poll_interval,
             lease: config.lease,
@@ -264,7 +273,7 @@ impl Worker {
         order: Result<Order, String>,
     ) -> Result<shop_invoice::Delivery, Failure> {
         let order = order.map_err(Failure::Retryable)?;
-        let invoice = invoice_for(&order, job.queued_at);
+        let invoice = invoice_for(&order, &job, &self.seller);
         // On a thread of its own at a lower priority: see `render`.
         let message = self
             .renderer

@@ -199,20 +199,30 @@ impl TestSystem {
     }
 
     /// Starts an invoice worker over the system's database, sharing the system's faults
-    /// (quick polls and retries for tests; `configure` adjusts them).
+    /// (quick polls and retries for tests, the [`SELLER`] as seller; `configure` adjusts
+    /// them).
     pub fn spawn_worker(
         &self,
         mail: shop_invoice::MailConfig,
         configure: impl FnOnce(&mut WorkerConfig),
     ) {
         let mut config = WorkerConfig::with_mail(mail);
+        config.seller = seller();
         config.poll_interval = Duration::from_millis(50);
         config.retry_delay = Duration::from_millis(100);
         configure(&mut config);
-        let worker = Worker::new(&config, self._database.db.clone())
+        let seller = config.seller.resolve(false).expect("the test seller");
+        let worker = Worker::new(&config, seller, self._database.db.clone())
             .expect("worker")
             .with_faults(self.faults.clone());
         tokio::spawn(worker.run(self.workers_shutdown.clone()));
+    }
+
+    /// Stops every worker started so far, as if their processes had died (a batch in
+    /// progress is finished first); later `spawn_worker`s start new ones.
+    pub fn stop_workers(&mut self) {
+        self.workers_shutdown.cancel();
+        self.workers_shutdown = CancellationToken::new();
     }
 
     pub async fn create_product(&self, sku: &str, stock: i32) -> String {
@@ -346,6 +356,23 @@ impl TestSystem {
     }
 }
 
+/// The seller the test workers print: (name, address, tax id).
+pub const SELLER: (&str, &str, &str) = (
+    "Teströsterei GmbH",
+    "Prüfweg 3; 10115 Berlin",
+    "DE999999999",
+);
+
+/// [`SELLER`] as worker settings.
+pub fn seller() -> shop_invoice::SellerConfig {
+    shop_invoice::SellerConfig {
+        name: Some(SELLER.0.into()),
+        address: Some(SELLER.1.into()),
+        tax_id: Some(SELLER.2.into()),
+        logo: None,
+    }
+}
+
 /// A valid CreateOrder request: each item at 12.50 EUR.
 pub fn order_request(items: &[(&str, i32)]) -> pb::CreateOrderRequest {
     pb::CreateOrderRequest {
@@ -360,9 +387,11 @@ pub fn order_request(items: &[(&str, i32)]) -> pb::CreateOrderRequest {
                 quantity: *quantity,
                 unit_price_minor: 1250,
                 line_total_minor: 0,
+                tax_rate_bp: 0,
             })
             .collect(),
         request_id: String::new(),
+        customer_address: String::new(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! random ports over a real database (SQLite; PostgreSQL too when `TEST_DATABASE_URL` is set).
 
 mod helpers;
+mod invoice_numbers;
 mod invoice_retries;
 mod invoices;
 mod orders;

@@ -156,11 +156,21 @@ async fn request_id(backend: Backend) {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(sys.counters(&mug).await, (10, 2));
 
-    request.items[0].quantity = 3;
-    assert_code(
-        sys.orders.clone().create_order(request).await,
-        Code::AlreadyExists,
-    );
+    // The same key with other contents (what the invoice would print included) is refused.
+    type Change = fn(&mut pb::CreateOrderRequest);
+    let changes: [Change; 3] = [
+        |r| r.items[0].quantity = 3,
+        |r| r.items[0].tax_rate_bp = 1900,
+        |r| r.customer_address = "Elsewhere 1".into(),
+    ];
+    for change in changes {
+        let mut changed = request.clone();
+        change(&mut changed);
+        assert_code(
+            sys.orders.clone().create_order(changed).await,
+            Code::AlreadyExists,
+        );
+    }
     assert_eq!(sys.counters(&mug).await, (10, 2));
 }
 

@@ -257,9 +257,11 @@ pub fn order_request(items: &[(String, i32)]) -> pb::CreateOrderRequest {
                 quantity: *quantity,
                 unit_price_minor: 1250,
                 line_total_minor: 0,
+                tax_rate_bp: 0,
             })
             .collect(),
         request_id: String::new(),
+        customer_address: String::new(),
     }
 }
 

@@ -8,6 +8,7 @@ pub struct Model {
     pub status: String,
     pub customer_email: String,
     pub customer_name: String,
+    pub customer_address: String,
     pub currency: String,
     pub total_minor: i64,
     pub reservation_id: Uuid,

@@ -11,6 +11,7 @@ pub struct Model {
     pub name: String,
     pub quantity: i32,
     pub unit_price_minor: i64,
+    pub tax_rate_bp: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
