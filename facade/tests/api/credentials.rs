@@ -59,6 +59,7 @@ fn facade(orders_url: &str, token: Option<&str>, shutdown: &CancellationToken) -
                 token: token.map(GrpcToken::new).unwrap_or_default(),
                 ..ClientSecurity::default()
             },
+            in_process: None,
         },
     )
     .expect("build the facade");
