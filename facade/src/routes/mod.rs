@@ -66,6 +66,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .fallback(|| async { ApiError::NoRoute })
+        // For every route above; axum still adds the `Allow` header.
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)
 }
 

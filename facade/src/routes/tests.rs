@@ -200,6 +200,32 @@ async fn unknown_paths_get_a_json_404() {
 }
 
 #[tokio::test]
+async fn other_methods_get_a_json_405_with_allow() {
+    for (method, path, allow) in [
+        ("GET", "/api/webhooks/payment/", "POST"),
+        ("PUT", "/api/webhooks/payment", "POST"),
+        ("POST", "/healthz", "GET,HEAD"),
+    ] {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("X-Webhook-Key", KEY)
+            .body(Body::empty())
+            .unwrap();
+        let (status, head, reply) = send(request).await;
+        assert_eq!(
+            (status, reply),
+            (
+                StatusCode::METHOD_NOT_ALLOWED,
+                json!({"detail": "method not allowed"})
+            ),
+            "{method} {path}"
+        );
+        assert_eq!(head.headers()[header::ALLOW], allow, "{method} {path}");
+    }
+}
+
+#[tokio::test]
 async fn the_openapi_document_describes_the_contract() {
     let request = Request::get("/api/openapi.json")
         .body(Body::empty())
@@ -245,6 +271,10 @@ async fn the_openapi_document_describes_the_contract() {
     let schema = &doc["components"]["schemas"]["PaymentWebhookRequest"];
     assert_eq!(schema["properties"]["order_id"]["format"], "uuid");
     assert_eq!(schema["required"], json!(["order_id", "status"]));
+    assert_eq!(
+        doc["components"]["schemas"]["PaymentReport"]["enum"],
+        json!(["paid", "failed"])
+    );
 }
 
 #[tokio::test]
@@ -268,8 +298,11 @@ async fn webhooks_are_logged_with_order_and_outcome_but_never_with_a_key() {
     .await;
 
     let logs = logs.text();
-    assert!(logs.contains("missing or wrong X-Webhook-Key"), "{logs}");
-    assert!(logs.contains("webhook rejected"), "{logs}");
+    assert!(
+        logs.contains("webhook refused: invalid or missing X-Webhook-Key"),
+        "{logs}"
+    );
+    assert!(logs.contains("webhook refused: invalid request"), "{logs}");
     assert!(logs.contains(&format!("order_id={ORDER}")), "{logs}");
     assert!(logs.contains("latency="), "{logs}");
     assert!(logs.contains("answering 503"), "{logs}");
