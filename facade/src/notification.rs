@@ -5,33 +5,17 @@ use shop_proto::orders::v1::PaymentStatus;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// What the payment provider reports about an order's payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+/// What the payment provider reports about an order's payment. Its wire names (`paid`,
+/// `failed`; case-sensitive on purpose: the provider sends exactly these) come from strum,
+/// as every status name does ([`shop_common::names`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema, strum::IntoStaticStr, strum::EnumString)]
 #[schema(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum PaymentReport {
     /// The customer paid.
     Paid,
     /// The payment failed.
     Failed,
-}
-
-impl PaymentReport {
-    /// The wire value (`paid` or `failed`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Paid => "paid",
-            Self::Failed => "failed",
-        }
-    }
-
-    /// From the wire value; case-sensitive on purpose: the provider sends exactly these.
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "paid" => Some(Self::Paid),
-            "failed" => Some(Self::Failed),
-            _ => None,
-        }
-    }
 }
 
 impl From<PaymentReport> for PaymentStatus {

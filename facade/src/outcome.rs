@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{error::ApiError, notification::PaymentNotification};
+use shop_common::names::StoredName;
 
 /// The 200 body, exactly as the original sent it.
 #[derive(Debug, Serialize, ToSchema)]

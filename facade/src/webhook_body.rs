@@ -20,6 +20,7 @@ use crate::{
     notification::{PaymentNotification, PaymentReport},
 };
 use media::Encoding;
+use shop_common::names::StoredName;
 
 const REQUIRED: &str = "this field is required";
 const REPEATED: &str = "must be given only once";

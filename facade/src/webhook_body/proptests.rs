@@ -16,6 +16,7 @@ use crate::{
     error::ApiError,
     notification::{PaymentNotification, PaymentReport},
 };
+use shop_common::names::StoredName;
 
 const BOUNDARY: &str = "proptest-boundary-7f3a";
 

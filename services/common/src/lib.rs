@@ -9,6 +9,7 @@ pub mod db;
 pub mod grpc;
 pub mod liveness;
 pub mod metrics;
+pub mod names;
 pub mod paging;
 pub mod periodic;
 pub mod shutdown;

@@ -9,6 +9,7 @@ use crate::{
     domain::{ProductCounters, ProductId},
     error::Error,
 };
+use shop_common::names::StoredName;
 
 const COUNTERS: &str = "\
 SELECT p.id AS id, p.sku AS sku, p.stock AS stock, p.stock_reserved AS stock_reserved, \

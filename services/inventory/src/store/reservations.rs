@@ -27,6 +27,7 @@ use crate::{
     },
     error::{Error, Shortage},
 };
+use shop_common::names::StoredName;
 
 impl Store {
     /// Reserves every line or none, for `ttl`. Idempotent on `id`: an existing reservation

@@ -9,6 +9,7 @@ use crate::{
     domain::{InvoiceJob, InvoiceJobState, OrderId},
     error::Error,
 };
+use shop_common::names::StoredName;
 
 impl Store {
     /// Up to `limit` jobs after order `after`, optionally only in `state`.

@@ -26,6 +26,7 @@ use crate::{
     domain::{AfterFailure, InvoiceJobState, OrderId},
     error::Error,
 };
+use shop_common::names::StoredName;
 
 /// A job this worker now holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use crate::{
     domain::{PaymentEvent, PaymentOutcome, PaymentStatus},
     error::Error,
 };
+use shop_common::names::StoredName;
 
 impl Store {
     /// Records a RecordPayment call that changed nothing (or was refused).

@@ -23,6 +23,7 @@ use crate::{
     },
     error::Error,
 };
+use shop_common::names::StoredName;
 
 /// What applying an event did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,6 +33,8 @@ use crate::{
 };
 
 use outcome::{Outcome, Recorded, Unrecorded};
+use shop_common::names::StoredName;
+use strum::VariantArray;
 
 /// How often the outbox gauges are refreshed.
 const STATS_INTERVAL: Duration = Duration::from_secs(10);
@@ -120,7 +122,7 @@ impl Worker {
     async fn export_stats(&self) {
         match self.store.outbox_stats().await {
             Ok(stats) => {
-                for state in InvoiceJobState::ALL {
+                for &state in InvoiceJobState::VARIANTS {
                     let n = stats
                         .by_state
                         .iter()
