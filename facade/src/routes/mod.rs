@@ -70,10 +70,3 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)
 }
-
-#[cfg(test)]
-mod captured_logs;
-#[cfg(test)]
-mod signing_tests;
-#[cfg(test)]
-mod tests;

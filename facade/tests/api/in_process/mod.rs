@@ -1,6 +1,9 @@
 //! The router in-process (`oneshot`), against an orders URL where nothing listens: every
 //! path up to the gRPC call, and the unavailable path itself.
 
+mod logs;
+mod signing;
+
 use std::time::Duration;
 
 use axum::{
@@ -12,7 +15,14 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use super::{captured_logs::CapturedLogs, *};
+use axum::Router;
+use shop_facade::{
+    auth::WebhookKeys,
+    error::MAX_BODY_BYTES,
+    orders_client::OrdersClient,
+    routes::{AppState, router},
+    signature::WebhookSigning,
+};
 
 pub(super) const KEY: &str = "current-key";
 const OLD_KEY: &str = "previous-key";
@@ -279,25 +289,22 @@ async fn the_openapi_document_describes_the_contract() {
 
 #[tokio::test]
 async fn webhooks_are_logged_with_order_and_outcome_but_never_with_a_key() {
-    let logs = CapturedLogs::default();
-    // Current-thread runtime: everything below logs on this thread.
-    let _default = logs.start();
-
-    send(webhook(
+    let run = logs::Run::new();
+    send(run.tag(webhook(
         Some("current-key-typo"),
         Some("application/json"),
         paid_json(),
-    ))
+    )))
     .await;
-    send(webhook(Some(KEY), Some("application/json"), "{}")).await;
-    send(webhook(
+    send(run.tag(webhook(Some(KEY), Some("application/json"), "{}"))).await;
+    send(run.tag(webhook(
         Some(OLD_KEY),
         Some("application/json"),
         paid_json(),
-    ))
+    )))
     .await;
 
-    let logs = logs.text();
+    let logs = run.lines();
     assert!(
         logs.contains("webhook refused: invalid or missing X-Webhook-Key"),
         "{logs}"
