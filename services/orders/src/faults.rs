@@ -55,10 +55,13 @@ pub struct Faults {
     armed: Arc<[AtomicUsize; FaultPoint::ALL.len()]>,
 }
 
-/// Without the `faults` feature: nothing to arm, nothing ever fails.
+/// Without the `faults` feature: nothing to arm, nothing ever fails. (Handled like the real
+/// one, `default()` and `clone()`, so callers read the same with and without the feature.)
 #[cfg(not(feature = "faults"))]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Faults;
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    _nothing: (),
+}
 
 #[cfg(not(feature = "faults"))]
 impl Faults {
