@@ -7,13 +7,13 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
+use shop_common::names::StoredName;
 use shop_proto::orders::v1::PaymentOutcome;
 use tracing::Level;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{error::ApiError, notification::PaymentNotification};
-use shop_common::names::StoredName;
 
 /// The 200 body, exactly as the original sent it.
 #[derive(Debug, Serialize, ToSchema)]

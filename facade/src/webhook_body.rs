@@ -13,6 +13,7 @@ use axum::{
     extract::{FromRequest, Multipart, Request},
     http::{HeaderValue, StatusCode, header},
 };
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use crate::{
@@ -20,7 +21,6 @@ use crate::{
     notification::{PaymentNotification, PaymentReport},
 };
 use media::Encoding;
-use shop_common::names::StoredName;
 
 const REQUIRED: &str = "this field is required";
 const REPEATED: &str = "must be given only once";

@@ -9,6 +9,7 @@ use axum::{
     response::IntoResponse,
 };
 use proptest::prelude::*;
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::RawWebhookBody;
@@ -16,7 +17,6 @@ use crate::{
     error::ApiError,
     notification::{PaymentNotification, PaymentReport},
 };
-use shop_common::names::StoredName;
 
 const BOUNDARY: &str = "proptest-boundary-7f3a";
 

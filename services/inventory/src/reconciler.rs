@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
+use shop_common::names::StoredName;
+use strum::VariantArray;
 use tokio_util::sync::CancellationToken;
 
 use crate::{domain::ReservationState, error::Error, store::Store};
-use shop_common::names::StoredName;
-use strum::VariantArray;
 
 /// Reconciles every `interval` until `shutdown`.
 pub async fn run(store: Store, interval: Duration, shutdown: CancellationToken) {

@@ -2,6 +2,7 @@
 //! reservations, in one statement (one consistent snapshot on both databases).
 
 use sea_orm::{ConnectionTrait, Statement};
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::Store;
@@ -9,7 +10,6 @@ use crate::{
     domain::{ProductCounters, ProductId},
     error::Error,
 };
-use shop_common::names::StoredName;
 
 const COUNTERS: &str = "\
 SELECT p.id AS id, p.sku AS sku, p.stock AS stock, p.stock_reserved AS stock_reserved, \

@@ -14,6 +14,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait, RelationDef, TryInsertResult,
     sea_query::{Expr, ExprTrait, LockType},
 };
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::{
@@ -27,7 +28,6 @@ use crate::{
     },
     error::{Error, Shortage},
 };
-use shop_common::names::StoredName;
 
 impl Store {
     /// Reserves every line or none, for `ttl`. Idempotent on `id`: an existing reservation

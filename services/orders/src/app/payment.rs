@@ -18,6 +18,7 @@
 //! again if it can, else flags the order the same way. An order is flagged once: a repeat
 //! finds it flagged and records DUPLICATE.
 
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::OrdersApp;
@@ -28,7 +29,6 @@ use crate::{
     inventory::InventoryError,
     store::Applied,
 };
-use shop_common::names::StoredName;
 
 /// Namespace of the ids of second reservations (see [`retake_reservation_id`]).
 const RETAKE_NAMESPACE: Uuid = Uuid::from_u128(0x5f1c_2a7e_8d4b_4c1e_9a3f_6b2d_0e7c_1a95);

@@ -2,6 +2,7 @@
 //! completion live with the worker.)
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::{Store, entity::invoice_job, orders::load};
@@ -9,7 +10,6 @@ use crate::{
     domain::{InvoiceJob, InvoiceJobState, OrderId},
     error::Error,
 };
-use shop_common::names::StoredName;
 
 impl Store {
     /// Up to `limit` jobs after order `after`, optionally only in `state`.

@@ -19,6 +19,7 @@ use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType},
 };
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::{Store, entity::invoice_job};
@@ -26,7 +27,6 @@ use crate::{
     domain::{AfterFailure, InvoiceJobState, OrderId},
     error::Error,
 };
-use shop_common::names::StoredName;
 
 /// A job this worker now holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

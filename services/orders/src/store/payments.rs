@@ -5,6 +5,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::{Store, entity::payment_event};
@@ -12,7 +13,6 @@ use crate::{
     domain::{PaymentEvent, PaymentOutcome, PaymentStatus},
     error::Error,
 };
-use shop_common::names::StoredName;
 
 impl Store {
     /// Records a RecordPayment call that changed nothing (or was refused).

@@ -19,7 +19,9 @@ use std::{
 use futures::StreamExt;
 use sea_orm::DatabaseConnection;
 use shop_common::liveness::Heartbeat;
+use shop_common::names::StoredName;
 use shop_invoice::{Mailbox, Mailer, MailerError};
+use strum::VariantArray;
 use tokio_util::sync::CancellationToken;
 
 pub use invoice::{invoice_for, invoice_number};
@@ -33,8 +35,6 @@ use crate::{
 };
 
 use outcome::{Outcome, Recorded, Unrecorded};
-use shop_common::names::StoredName;
-use strum::VariantArray;
 
 /// How often the outbox gauges are refreshed.
 const STATS_INTERVAL: Duration = Duration::from_secs(10);
