@@ -1,5 +1,6 @@
-//! The embedded demo of `shop serve`: a generated webhook key, a small catalogue and one
-//! order awaiting payment, and the curl command that pays it.
+//! The embedded demo of `shop serve`: a generated webhook key, a small catalogue, an order
+//! awaiting payment on every run (a new one when the last was paid), and the curl command
+//! that pays it, ready to paste.
 
 use std::net::SocketAddr;
 
@@ -38,8 +39,8 @@ pub struct Demo {
 }
 
 impl Demo {
-    /// Seeds the demo data into an empty database (idempotently), then prints how to pay the
-    /// demo order.
+    /// Seeds the demo catalogue if it is missing, finds the demo order awaiting payment or
+    /// creates one (so every run has something to pay), then prints how to pay it.
     pub async fn seed_and_announce(self) -> anyhow::Result<()> {
         let interceptor = ClientInterceptor::new(&self.security.token);
         let mut inventory = InventoryServiceClient::with_interceptor(
@@ -48,31 +49,11 @@ impl Demo {
         );
         let mut orders =
             OrderServiceClient::with_interceptor(self.channel(self.orders)?, interceptor);
-        let empty = inventory
-            .list_products(inv::ListProductsRequest {
-                page_size: 1,
-                page_token: String::new(),
-            })
-            .await?
-            .into_inner()
-            .products
-            .is_empty();
-        if empty {
-            seed(&mut inventory, &mut orders).await?;
-        }
-        let awaiting = orders
-            .list_orders(ord::ListOrdersRequest {
-                status: ord::OrderStatus::AwaitingPayment.into(),
-                page_size: 1000,
-                page_token: String::new(),
-            })
-            .await?
-            .into_inner()
-            .orders;
-        let demo_order = awaiting
-            .into_iter()
-            .find(|o| o.customer_email == DEMO_EMAIL);
-        println!("{}", self.announcement(demo_order.as_ref()));
+        let order = match awaiting_demo_order(&mut orders).await? {
+            Some(order) => order,
+            None => create_demo_order(&mut inventory, &mut orders).await?,
+        };
+        println!("{}", self.announcement(&order));
         Ok(())
     }
 
@@ -84,97 +65,170 @@ impl Demo {
         )?)
     }
 
-    fn announcement(&self, order: Option<&ord::Order>) -> String {
+    fn announcement(&self, order: &ord::Order) -> String {
         let url = format!("http://{}/api/webhooks/payment/", self.http);
-        let (key, key_note) = match &self.generated_key {
+        // A generated key is printed as it is; one from the environment never is, so the
+        // command reads it from the shell (double quotes, so the shell expands it) and says
+        // so plainly if it is not set there, instead of sending an empty key and getting 403.
+        let (key, key_note, key_header) = match &self.generated_key {
             Some(key) => (
                 key.clone(),
                 "generated for this run; set SHOP_WEBHOOK_KEY to choose one",
+                format!("'X-Webhook-Key: {key}'"),
             ),
-            None => ("$SHOP_WEBHOOK_KEY".to_owned(), "from SHOP_WEBHOOK_KEY"),
+            None => (
+                "$SHOP_WEBHOOK_KEY".to_owned(),
+                "from SHOP_WEBHOOK_KEY",
+                "\"X-Webhook-Key: ${SHOP_WEBHOOK_KEY:?export SHOP_WEBHOOK_KEY=<the key shop runs with> first}\"".to_owned(),
+            ),
         };
-        let mut text = format!(
+        format!(
             "\nshop is running on the embedded database.\n  \
              payment webhook: POST {url}\n  \
              X-Webhook-Key:   {key}  ({key_note})\n  \
-             inventory gRPC:  {}   orders gRPC: {}\n",
-            self.inventory, self.orders
-        );
-        match order {
-            Some(order) => text.push_str(&format!(
-                "\nPay the demo order {id} ({total} minor units {currency}):\n\n  \
-                 curl -i -X POST {url} -H 'X-Webhook-Key: {key}' -H 'Content-Type: application/json' \
-                 -d '{{\"order_id\": \"{id}\", \"status\": \"paid\"}}'\n\n\
-                 The invoice mail then appears under SHOP_MAIL_DIR (default data/mail/).\n{signing}",
-                id = order.id,
-                total = order.total_minor,
-                currency = order.currency,
-                signing = if self.signed {
-                    "Webhooks must also be signed (SHOP_WEBHOOK_SIGNING_SECRETS): add an \
-                     X-Webhook-Signature header, see the README.\n"
-                } else {
-                    ""
-                },
-            )),
-            None => text.push_str(
-                "\nThe demo order is no longer awaiting payment; create another with \
-                 shop.orders.v1.OrderService/CreateOrder (see the README).\n",
-            ),
-        }
-        text
+             inventory gRPC:  {inventory}   orders gRPC: {orders}\n\
+             \nPay the demo order {id} ({total} minor units {currency}):\n\n  \
+             curl -i -X POST {url} -H {key_header} -H 'Content-Type: application/json' \
+             -d '{{\"order_id\": \"{id}\", \"status\": \"paid\"}}'\n\n\
+             The invoice mail then appears under SHOP_MAIL_DIR (default data/mail/); the next \
+             run offers a new order.\n{signing}",
+            inventory = self.inventory,
+            orders = self.orders,
+            id = order.id,
+            total = order.total_minor,
+            currency = order.currency,
+            signing = if self.signed {
+                "Webhooks must also be signed (SHOP_WEBHOOK_SIGNING_SECRETS): add an \
+                 X-Webhook-Signature header, see the README.\n"
+            } else {
+                ""
+            },
+        )
     }
 }
 
 type Intercepted = InterceptedService<Channel, ClientInterceptor>;
 
-async fn seed(
+/// The demo products: SKU, name, stock on creation.
+const CATALOGUE: [(&str, &str, i32); 3] = [
+    ("DEMO-MUG", "Blue mug", 10),
+    ("DEMO-TEA", "Earl Grey, 100 g", 25),
+    ("DEMO-TOTE", "Tote bag", 5),
+];
+
+/// A demo order's lines: product (index in [`CATALOGUE`]), quantity, unit price in cents
+/// (gross), tax rate in basis points: 19 % and 7 % VAT, so the demo invoice shows both rates.
+const LINES: [(usize, i32, i64, i32); 2] = [(0, 2, 1250, 1900), (1, 1, 899, 700)];
+
+/// The most recent demo order still awaiting payment, if any.
+async fn awaiting_demo_order(
+    orders: &mut OrderServiceClient<Intercepted>,
+) -> anyhow::Result<Option<ord::Order>> {
+    let mut page_token = String::new();
+    let mut found = None;
+    loop {
+        let page = orders
+            .list_orders(ord::ListOrdersRequest {
+                status: ord::OrderStatus::AwaitingPayment.into(),
+                page_size: 1000,
+                page_token,
+            })
+            .await?
+            .into_inner();
+        found = page
+            .orders
+            .into_iter()
+            .filter(|o| o.customer_email == DEMO_EMAIL)
+            .chain(found)
+            .max_by_key(|o| o.created_at.as_ref().map(|t| (t.seconds, t.nanos)));
+        if page.next_page_token.is_empty() {
+            return Ok(found);
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// Creates a demo order, first creating any demo product that is missing and restocking any
+/// that has too little left for it (earlier runs' orders took it).
+async fn create_demo_order(
     inventory: &mut InventoryServiceClient<Intercepted>,
     orders: &mut OrderServiceClient<Intercepted>,
-) -> anyhow::Result<()> {
-    let catalogue = [
-        ("DEMO-MUG", "Blue mug", 10),
-        ("DEMO-TEA", "Earl Grey, 100 g", 25),
-        ("DEMO-TOTE", "Tote bag", 5),
-    ];
-    let mut ids = Vec::new();
-    for (sku, name, stock) in catalogue {
-        let product = inventory
-            .create_product(inv::CreateProductRequest {
-                sku: sku.into(),
-                name: name.into(),
-                stock,
-            })
-            .await
-            .with_context(|| format!("creating {sku}"))?
-            .into_inner();
-        ids.push((product.id, name));
+) -> anyhow::Result<ord::Order> {
+    let products = demo_products(inventory).await?;
+    let mut items = Vec::new();
+    for (index, quantity, price, tax_rate_bp) in LINES {
+        let (product, (sku, name, _)) = (&products[index], CATALOGUE[index]);
+        if product.available < quantity {
+            inventory
+                .adjust_stock(inv::AdjustStockRequest {
+                    product_id: product.id.clone(),
+                    delta: quantity - product.available,
+                    reason: "demo restock".into(),
+                })
+                .await
+                .with_context(|| format!("restocking {sku}"))?;
+        }
+        items.push(ord::OrderItem {
+            product_id: product.id.clone(),
+            name: name.into(),
+            quantity,
+            unit_price_minor: price,
+            line_total_minor: 0,
+            tax_rate_bp,
+        });
     }
-    // Gross prices with 19 % and 7 % VAT included, so the demo invoice shows both rates.
-    let items = [(0, 2, 1250, 1900), (1, 1, 899, 700)]
-        .into_iter()
-        .map(
-            |(i, quantity, unit_price_minor, tax_rate_bp)| ord::OrderItem {
-                product_id: ids[i].0.clone(),
-                name: ids[i].1.into(),
-                quantity,
-                unit_price_minor,
-                line_total_minor: 0,
-                tax_rate_bp,
-            },
-        )
-        .collect();
     let order = orders
         .create_order(ord::CreateOrderRequest {
             customer_email: DEMO_EMAIL.into(),
             customer_name: "Demo Customer".into(),
             currency: "EUR".into(),
             items,
-            request_id: "shop-demo-order".into(),
+            // A new order each time: the same request id would return the one already paid.
+            request_id: format!("shop-demo-order-{}", uuid::Uuid::new_v4()),
             customer_address: "1 Demo Lane; 12345 Demo Town".into(),
         })
         .await
         .context("creating the demo order")?
         .into_inner();
-    tracing::info!(order_id = %order.id, "demo catalogue and order created");
-    Ok(())
+    tracing::info!(order_id = %order.id, "demo order created");
+    Ok(order)
+}
+
+/// The demo products in [`CATALOGUE`] order, created if missing.
+async fn demo_products(
+    inventory: &mut InventoryServiceClient<Intercepted>,
+) -> anyhow::Result<Vec<inv::Product>> {
+    let mut existing = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = inventory
+            .list_products(inv::ListProductsRequest {
+                page_size: 1000,
+                page_token,
+            })
+            .await?
+            .into_inner();
+        existing.extend(page.products);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    let mut products = Vec::new();
+    for (sku, name, stock) in CATALOGUE {
+        let product = match existing.iter().find(|p| p.sku == sku) {
+            Some(product) => product.clone(),
+            None => inventory
+                .create_product(inv::CreateProductRequest {
+                    sku: sku.into(),
+                    name: name.into(),
+                    stock,
+                })
+                .await
+                .with_context(|| format!("creating {sku}"))?
+                .into_inner(),
+        };
+        products.push(product);
+    }
+    Ok(products)
 }

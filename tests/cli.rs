@@ -30,7 +30,7 @@ fn a_malformed_setting_is_one_line_naming_the_variable() {
 }
 
 #[test]
-fn an_unreachable_database_is_one_line_naming_the_variable_without_the_password() {
+fn an_unreachable_database_is_one_line_naming_the_variable_and_why_without_the_password() {
     let port = free_port();
     let url = format!("postgres://shop:hunter2@127.0.0.1:{port}/shop");
     assert_rejects(
@@ -43,7 +43,12 @@ fn an_unreachable_database_is_one_line_naming_the_variable_without_the_password(
         .env("SHOP_DATABASE_URL", &url)
         .output()
         .unwrap();
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("connection refused at 127.0.0.1:{port}")),
+        "says why, not \"pool timed out\": {stderr}"
+    );
 }
 
 #[test]

@@ -9,12 +9,15 @@ use std::{
     time::{Duration, Instant},
 };
 
-use support::{KillOnDrop, free_port, request, shop};
+use support::{KillOnDrop, Serve, free_port, request, shop};
 
-/// `shop serve` on embedded defaults, as a newcomer runs it: the printed curl command pays
-/// the demo order, and the invoice lands under data/mail/. A restart seeds nothing new.
+/// `shop serve` on embedded defaults, as a newcomer runs it, twice over the same `data/`:
+/// each run prints a curl command that, pasted into a shell, pays an order awaiting payment
+/// (the second run's is a new one), and the invoice lands under data/mail/. The first run
+/// generates the key; the second takes it from SHOP_WEBHOOK_KEY, which the command then reads
+/// from the shell (and refuses to run without, naming it).
 #[test]
-fn serve_on_embedded_defaults_prints_a_curl_command_that_pays_the_demo_order() {
+fn serve_on_embedded_defaults_prints_a_curl_command_that_pays_an_order_on_every_run() {
     let dir = tempfile::tempdir().unwrap();
     let addrs = [
         ("SHOP_INVENTORY_ADDR", format!("127.0.0.1:{}", free_port())),
@@ -22,57 +25,90 @@ fn serve_on_embedded_defaults_prints_a_curl_command_that_pays_the_demo_order() {
         ("SHOP_HTTP_ADDR", format!("127.0.0.1:{}", free_port())),
     ];
     let mut serve = Serve::start(dir.path(), &addrs);
+    let first = pay_as_pasted(&mut serve, &[]);
+    assert_invoice_mailed(dir.path(), &first);
+    serve.stop();
+
+    let mut env = addrs.to_vec();
+    env.push(("SHOP_WEBHOOK_KEY", "s3cret".to_owned()));
+    let mut again = Serve::start(dir.path(), &env);
+    let announcement = again.read_until("The invoice mail");
+    assert!(
+        !announcement.contains("s3cret"),
+        "a configured key is never printed"
+    );
+    let unset = sh(curl_line(&announcement), &[]);
+    assert!(
+        !unset.status.success()
+            && String::from_utf8_lossy(&unset.stderr).contains("SHOP_WEBHOOK_KEY"),
+        "without the variable in the shell the command stops, naming it: {unset:?}"
+    );
+    let second = pay(curl_line(&announcement), &[("SHOP_WEBHOOK_KEY", "s3cret")]);
+    assert_ne!(second, first, "the second run offers a new order");
+    assert_invoice_mailed(dir.path(), &second);
+    again.stop();
+}
+
+/// Reads the banner, runs its curl command in a shell with `env`; the order id it paid.
+fn pay_as_pasted(serve: &mut Serve, env: &[(&str, &str)]) -> String {
     let announcement = serve.read_until("The invoice mail");
-    let curl = announcement
+    pay(curl_line(&announcement), env)
+}
+
+fn curl_line(announcement: &str) -> &str {
+    announcement
         .lines()
         .find(|l| l.trim_start().starts_with("curl "))
-        .unwrap_or_else(|| panic!("no curl command in: {announcement}"));
-    let key = between(curl, "X-Webhook-Key: ", "'");
-    let body = between(curl, "-d '", "'");
-    let http = &addrs[2].1;
+        .unwrap_or_else(|| panic!("no curl command in: {announcement}"))
+}
 
-    let response = post_webhook(http, &key, &body);
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+fn pay(curl: &str, env: &[(&str, &str)]) -> String {
+    let output = sh(curl, env);
+    let answer = String::from_utf8_lossy(&output.stdout);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{curl}\n{output:?}");
     assert!(
-        response.ends_with(r#"{"message":"Webhook received"}"#),
-        "{response}"
+        answer.ends_with(r#"{"message":"Webhook received"}"#),
+        "{answer}"
     );
+    between(curl, "\"order_id\": \"", "\"")
+}
 
-    let mail_dir = dir.path().join("data").join("mail");
+/// `curl` run by `sh -c` exactly as printed, with only `env` (and PATH) in its environment.
+fn sh(command: &str, env: &[(&str, &str)]) -> std::process::Output {
+    Command::new("sh")
+        .args(["-c", command])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+/// The invoice mail of `order_id` arrives under data/mail/, to the demo customer.
+fn assert_invoice_mailed(dir: &std::path::Path, order_id: &str) {
+    let mail_dir = dir.join("data").join("mail");
+    let message_id = format!("Message-ID: <invoice-{order_id}@shop.invoices>");
     let deadline = Instant::now() + Duration::from_secs(15);
-    let mail = loop {
+    loop {
         let found = std::fs::read_dir(&mail_dir)
-            .ok()
-            .and_then(|mut d| d.next())
-            .map(|e| e.unwrap().path());
-        if let Some(path) = found {
-            break path;
+            .into_iter()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+            .find(|eml| eml.contains(&message_id));
+        if let Some(eml) = found {
+            assert!(
+                eml.contains("To: \"Demo Customer\" <demo@shop.localhost>"),
+                "{eml}"
+            );
+            return;
         }
         assert!(
             Instant::now() < deadline,
-            "no invoice mail under {}",
+            "no invoice mail for {order_id} under {}",
             mail_dir.display()
         );
         std::thread::sleep(Duration::from_millis(100));
-    };
-    let eml = std::fs::read_to_string(&mail).unwrap();
-    let order_id = between(&body, "\"order_id\": \"", "\"");
-    assert!(
-        eml.contains(&format!("Message-ID: <invoice-{order_id}@shop.invoices>")),
-        "{eml}"
-    );
-    assert!(
-        eml.contains("To: \"Demo Customer\" <demo@shop.localhost>"),
-        "{eml}"
-    );
-    serve.stop();
-
-    // Restarted on the same database: nothing is seeded again, and the paid demo order is
-    // no longer offered.
-    let mut again = Serve::start(dir.path(), &addrs);
-    let announcement = again.read_until("no longer awaiting payment");
-    assert!(!announcement.contains("curl "), "{announcement}");
-    again.stop();
+    }
 }
 
 fn between(text: &str, start: &str, end: &str) -> String {
@@ -84,84 +120,6 @@ fn between(text: &str, start: &str, end: &str) -> String {
         .find(end)
         .unwrap_or_else(|| panic!("{end:?} not after {start:?} in {text}"));
     text[from..from + len].to_owned()
-}
-
-/// `POST /api/webhooks/payment/` with a JSON body.
-fn post_webhook(addr: &str, key: &str, body: &str) -> String {
-    request(
-        addr,
-        &format!(
-            "POST /api/webhooks/payment/ HTTP/1.1\r\nX-Webhook-Key: {key}\r\nContent-Type: application/json"
-        ),
-        body,
-    )
-}
-
-/// A running `shop serve`, its stdout read line by line.
-struct Serve {
-    child: std::process::Child,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-impl Serve {
-    fn start(dir: &std::path::Path, env: &[(&str, String)]) -> Self {
-        let mut child = shop()
-            .arg("serve")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Self { child, lines }
-    }
-
-    /// Everything printed until a line containing `marker` (within 60 s).
-    fn read_until(&mut self, marker: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut text = String::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    text.push_str(&line);
-                    text.push('\n');
-                    if line.contains(marker) {
-                        return text;
-                    }
-                }
-                Err(_) => panic!("{marker:?} never printed; got: {text}"),
-            }
-        }
-    }
-
-    fn stop(&mut self) {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "shop serve exited with {status}");
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
 }
 
 /// `shop check` against a running `shop inventory`: exit 0 while the counters agree with the

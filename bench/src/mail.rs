@@ -1,5 +1,5 @@
 //! The invoices, received as in production: over SMTP, by the workspace's SMTP sink
-//! (`shop_invoice::testing::SmtpSink`) on a random port inside this process. The sink runs on
+//! (`shop_testkit::SmtpSink`) on a random port inside this process. The sink runs on
 //! a runtime of its own, on one thread, so that its CPU time can be told apart from the load
 //! generator's; afterwards every order's invoice must have arrived exactly once.
 
@@ -11,7 +11,7 @@ use std::{
 
 use anyhow::Context;
 use serde::Serialize;
-use shop_invoice::testing::SmtpSink;
+use shop_testkit::SmtpSink;
 use tokio::sync::oneshot;
 
 use crate::procfs;

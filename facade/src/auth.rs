@@ -68,14 +68,9 @@ pub async fn require_webhook_key(
 ) -> Response {
     match request.headers().get(WEBHOOK_KEY_HEADER) {
         Some(presented) if keys.accepts(presented.as_bytes()) => next.run(request).await,
-        presented => {
-            // The presented value is never logged: it may be a real key with a typo.
-            tracing::warn!(
-                key_present = presented.is_some(),
-                "webhook refused: missing or wrong X-Webhook-Key"
-            );
-            ApiError::Forbidden.into_response()
-        }
+        // Logged once, by `observe`; the presented value never is: it may be a real key
+        // with a typo.
+        _ => ApiError::Forbidden.into_response(),
     }
 }
 

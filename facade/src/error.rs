@@ -13,7 +13,7 @@ use serde::Serialize;
 use tonic::Code;
 use utoipa::ToSchema;
 
-use crate::signature::SignatureError;
+use crate::{outcome::WebhookOutcome, signature::SignatureError};
 
 /// What the provider is told to wait before retrying a 503, in seconds.
 pub const RETRY_AFTER_SECS: u32 = 5;
@@ -40,6 +40,13 @@ pub enum ApiError {
          application/x-www-form-urlencoded or multipart/form-data"
     )]
     UnsupportedMediaType,
+    /// 415: the body is compressed or otherwise encoded (`Content-Encoding` other than
+    /// `identity`); it would otherwise be parsed as if it were plain.
+    #[error("unsupported Content-Encoding: send the body uncompressed")]
+    UnsupportedContentEncoding,
+    /// 415: a `charset` other than UTF-8, which the body would otherwise be misread as.
+    #[error("unsupported charset: send the body in UTF-8")]
+    UnsupportedCharset,
     /// 413: the body is larger than [`MAX_BODY_BYTES`].
     #[error("request body too large (at most 64 KiB)")]
     PayloadTooLarge,
@@ -64,12 +71,10 @@ pub enum ApiError {
     /// 404: no such route.
     #[error("not found")]
     NoRoute,
+    /// 405: the route exists but not with this method (the `Allow` header lists those it has).
+    #[error("method not allowed")]
+    MethodNotAllowed,
 }
-
-/// What a webhook came to, attached to its response for the metrics
-/// (`shop_webhooks_total{outcome,status}`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WebhookOutcome(pub &'static str);
 
 impl ApiError {
     /// The metrics label of this error.
@@ -77,7 +82,9 @@ impl ApiError {
         match self {
             Self::Forbidden => "forbidden",
             Self::BadSignature(_) => "bad_signature",
-            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnsupportedMediaType
+            | Self::UnsupportedContentEncoding
+            | Self::UnsupportedCharset => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
             Self::MalformedBody(_) => "malformed",
             Self::InvalidFields(_) => "invalid",
@@ -86,6 +93,7 @@ impl ApiError {
             Self::Rejected => "rejected",
             Self::Unavailable => "unavailable",
             Self::NoRoute => "no_route",
+            Self::MethodNotAllowed => "method_not_allowed",
         }
     }
 
@@ -93,7 +101,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Forbidden | Self::BadSignature(_) => StatusCode::FORBIDDEN,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType
+            | Self::UnsupportedContentEncoding
+            | Self::UnsupportedCharset => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MalformedBody(_)
             | Self::InvalidFields(_)
@@ -101,6 +111,7 @@ impl ApiError {
             | Self::Rejected => StatusCode::BAD_REQUEST,
             Self::OrderNotFound | Self::NoRoute => StatusCode::NOT_FOUND,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
@@ -146,7 +157,7 @@ impl IntoResponse for ApiError {
             detail: self.to_string(),
             errors,
         };
-        let outcome = WebhookOutcome(self.outcome());
+        let outcome = WebhookOutcome::of_error(&self);
         let mut response = (status, Json(body)).into_response();
         response.extensions_mut().insert(outcome);
         if status == StatusCode::SERVICE_UNAVAILABLE {

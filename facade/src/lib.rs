@@ -7,15 +7,18 @@
 //! - [`startup`]: [`startup::Facade`], bind then serve;
 //! - [`routes`]: the router (webhook, OpenAPI document, health probes);
 //! - [`server`]: the HTTP server: timeouts, the connection cap, accept errors;
-//! - [`webhook_body`], [`auth`], [`signature`], [`error`], [`orders_client`]: the pieces of
-//!   the webhook (`signature`: the optional `X-Webhook-Signature`, when
+//! - [`notification`], [`webhook_body`], [`auth`], [`signature`], [`orders_client`],
+//!   [`outcome`], [`error`], [`observe`]: the pieces of the webhook, in the order a request
+//!   meets them (`signature`: the optional `X-Webhook-Signature`, when
 //!   `SHOP_WEBHOOK_SIGNING_SECRETS` is set).
 
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod notification;
 pub mod observe;
 pub mod orders_client;
+pub mod outcome;
 pub mod routes;
 pub mod server;
 pub mod signature;

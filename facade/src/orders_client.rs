@@ -13,7 +13,7 @@ use tonic_health::pb::{
 };
 use uuid::Uuid;
 
-use crate::webhook_body::PaymentReport;
+use crate::notification::PaymentReport;
 
 type Intercepted = InterceptedService<GrpcChannel, ClientInterceptor>;
 
@@ -48,13 +48,9 @@ impl OrdersClient {
         order_id: Uuid,
         report: PaymentReport,
     ) -> Result<pb::PaymentOutcome, tonic::Status> {
-        let status = match report {
-            PaymentReport::Paid => pb::PaymentStatus::Paid,
-            PaymentReport::Failed => pb::PaymentStatus::Failed,
-        };
         let request = self.request(pb::RecordPaymentRequest {
             order_id: order_id.to_string(),
-            status: status.into(),
+            status: pb::PaymentStatus::from(report).into(),
         });
         let response = self
             .orders

@@ -11,66 +11,28 @@
 use axum::{
     body::{Body, Bytes},
     extract::{FromRequest, Multipart, Request},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
 };
-use serde::Deserialize;
-use utoipa::ToSchema;
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
-use crate::error::{ApiError, FieldErrors};
-
-/// What the payment provider reports about an order's payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum PaymentReport {
-    /// The customer paid.
-    Paid,
-    /// The payment failed.
-    Failed,
-}
-
-impl PaymentReport {
-    /// The wire value (`paid` or `failed`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Paid => "paid",
-            Self::Failed => "failed",
-        }
-    }
-
-    fn parse(raw: &str) -> Option<Self> {
-        // Case-sensitive on purpose: the provider sends exactly these values.
-        match raw {
-            "paid" => Some(Self::Paid),
-            "failed" => Some(Self::Failed),
-            _ => None,
-        }
-    }
-}
-
-/// A well-formed payment webhook. Sent as JSON, `application/x-www-form-urlencoded` or
-/// `multipart/form-data`; other fields are ignored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
-#[schema(as = PaymentWebhookRequest)]
-pub struct PaymentNotification {
-    /// The order the payment is for.
-    pub order_id: Uuid,
-    /// `paid` or `failed` (case-sensitive).
-    pub status: PaymentReport,
-}
+use crate::{
+    error::{ApiError, FieldErrors},
+    notification::{PaymentNotification, PaymentReport},
+};
+use media::Encoding;
 
 const REQUIRED: &str = "this field is required";
 const REPEATED: &str = "must be given only once";
 const NOT_A_UUID: &str = "must be a UUID";
 const NOT_A_STATUS: &str = "must be \"paid\" or \"failed\"";
+const A_FILE: &str = "must be a form field, not a file";
 
 /// A webhook body read whole but not parsed yet: the bytes exactly as received, so that a
 /// signature can be checked over them before anything interprets them.
 #[derive(Debug, Clone)]
 pub struct RawWebhookBody {
     encoding: Encoding,
-    /// The `Content-Type` as sent: a multipart body needs its boundary.
-    content_type: HeaderValue,
     bytes: Bytes,
 }
 
@@ -85,71 +47,33 @@ impl RawWebhookBody {
         let fields = match self.encoding {
             Encoding::Json => RawFields::from_json(&self.bytes)?,
             Encoding::Form => RawFields::from_form(&self.bytes),
-            Encoding::Multipart => RawFields::from_multipart(self.content_type, self.bytes).await?,
+            Encoding::Multipart(content_type) => {
+                RawFields::from_multipart(content_type, self.bytes).await?
+            }
+            // An empty body without a Content-Type: every field is missing (400, as the
+            // system we replace answered), not an unsupported type.
+            Encoding::Empty => RawFields::default(),
         };
         fields.into_notification()
     }
 }
 
-/// 415 for a `Content-Type` other than the three accepted (decided from the header alone,
-/// before the body is read), then 413 for a body over the router's `DefaultBodyLimit`.
+/// 415 for a `Content-Type` other than the three accepted, a charset other than UTF-8 or a
+/// `Content-Encoding` (decided from the headers alone, before the body is read), then 413
+/// for a body over the router's `DefaultBodyLimit`. A body without a `Content-Type` is 415
+/// unless it is empty.
 impl<S: Send + Sync> FromRequest<S> for RawWebhookBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let encoding = Encoding::of(request.headers())?;
-        let content_type = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .cloned()
-            .ok_or(ApiError::UnsupportedMediaType)?;
+        let declared = Encoding::of(request.headers())?;
         let bytes = read_body(request, state).await?;
-        Ok(Self {
-            encoding,
-            content_type,
-            bytes,
-        })
-    }
-}
-
-/// Reads and parses in one go, for when no signature is to be checked in between.
-impl<S: Send + Sync> FromRequest<S> for PaymentNotification {
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        RawWebhookBody::from_request(request, state)
-            .await?
-            .parse()
-            .await
-    }
-}
-
-/// The body encodings the provider may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
-    Json,
-    Form,
-    Multipart,
-}
-
-impl Encoding {
-    /// From the `Content-Type` essence (parameters such as `charset` are ignored);
-    /// anything else, or none, is 415.
-    fn of(headers: &HeaderMap) -> Result<Self, ApiError> {
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .ok_or(ApiError::UnsupportedMediaType)?;
-        let essence = content_type.split(';').next().unwrap_or("").trim();
-        if essence.eq_ignore_ascii_case("application/json") {
-            Ok(Self::Json)
-        } else if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-            Ok(Self::Form)
-        } else if essence.eq_ignore_ascii_case("multipart/form-data") {
-            Ok(Self::Multipart)
-        } else {
-            Err(ApiError::UnsupportedMediaType)
-        }
+        let encoding = match declared {
+            Some(encoding) => encoding,
+            None if bytes.is_empty() => Encoding::Empty,
+            None => return Err(ApiError::UnsupportedMediaType),
+        };
+        Ok(Self { encoding, bytes })
     }
 }
 
@@ -170,6 +94,8 @@ enum RawField {
     Missing,
     /// Given once: its text, or `None` when it was not text (e.g. a JSON number).
     Given(Option<String>),
+    /// Given once, as a file (a multipart part with a file name).
+    File,
     Repeated,
 }
 
@@ -190,9 +116,13 @@ impl RawFields {
     }
 
     fn push(&mut self, name: &str, value: Option<String>) {
+        self.put(name, RawField::Given(value));
+    }
+
+    fn put(&mut self, name: &str, field: RawField) {
         if let Some(slot) = self.slot(name) {
             *slot = match slot {
-                RawField::Missing => RawField::Given(value),
+                RawField::Missing => field,
                 _ => RawField::Repeated,
             };
         }
@@ -225,8 +155,11 @@ impl RawFields {
             let Some(name) = field.name().map(str::to_owned) else {
                 continue;
             };
-            // Unknown parts are skipped unread; `next_field` drains them.
-            if fields.slot(&name).is_some() {
+            // Unknown parts are skipped unread; `next_field` drains them. A file is refused
+            // unread: an order id does not come as an upload.
+            if field.file_name().is_some() {
+                fields.put(&name, RawField::File);
+            } else if fields.slot(&name).is_some() {
                 let value = field.text().await.map_err(malformed)?;
                 fields.push(&name, Some(value));
             }
@@ -264,6 +197,7 @@ fn parse_field<T>(
     let problem = match raw {
         RawField::Missing => REQUIRED,
         RawField::Repeated => REPEATED,
+        RawField::File => A_FILE,
         RawField::Given(text) => match text.as_deref().and_then(parse) {
             Some(value) => return Some(value),
             None => invalid,
@@ -274,6 +208,7 @@ fn parse_field<T>(
 }
 
 mod json;
+mod media;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
-use shop_invoice::testing::SmtpSink;
 use shop_orders::{app::retake_reservation_id, domain::OrderId};
+use shop_testkit::SmtpSink;
 use uuid::Uuid;
 
 use crate::provider::Delivery;

@@ -10,7 +10,7 @@ use std::{
 };
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use shop_invoice::testing::SmtpSink;
+use shop_testkit::SmtpSink;
 
 use crate::cluster::Cluster;
 

@@ -11,11 +11,11 @@ use std::{
 };
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use shop_invoice::testing::SmtpSink;
 use shop_proto::{
     inventory::v1::inventory_service_client::InventoryServiceClient,
     orders::v1::order_service_client::OrderServiceClient,
 };
+use shop_testkit::SmtpSink;
 use uuid::Uuid;
 
 use crate::{

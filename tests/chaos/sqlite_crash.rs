@@ -11,11 +11,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use shop_invoice::testing::SmtpSink;
 use shop_proto::{
     inventory::v1::{self as inv, inventory_service_client::InventoryServiceClient},
     orders::v1::{self as ord, order_service_client::OrderServiceClient},
 };
+use shop_testkit::SmtpSink;
 
 use crate::{
     provider::Provider,

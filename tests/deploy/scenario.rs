@@ -5,8 +5,8 @@
 use std::{collections::BTreeMap, path::Path, time::Duration};
 
 use sea_orm::{ConnectionTrait, Database};
-use shop_invoice::testing::SmtpSink;
 use shop_proto::{inventory::v1 as inv, orders::v1 as ord};
+use shop_testkit::SmtpSink;
 use tonic::Code;
 
 use crate::{

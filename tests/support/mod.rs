@@ -6,7 +6,8 @@
 use std::{
     io::{Read, Write},
     net::{TcpListener, TcpStream},
-    process::Command,
+    process::{Command, Stdio},
+    time::{Duration, Instant},
 };
 
 /// `shop` with no inherited `SHOP_*` variables and quiet logs.
@@ -77,4 +78,71 @@ pub fn assert_rejects(args: &[&str], env: &[(&str, &str)], variable: &str) {
     assert_eq!(lines.len(), 1, "one line, got: {stderr}");
     assert!(lines[0].contains(variable), "names {variable}: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// A running `shop serve`, its stdout read line by line.
+pub struct Serve {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Serve {
+    pub fn start(dir: &std::path::Path, env: &[(&str, String)]) -> Self {
+        let mut child = shop()
+            .arg("serve")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .current_dir(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// Everything printed until a line containing `marker` (within 60 s).
+    pub fn read_until(&mut self, marker: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut text = String::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    text.push_str(&line);
+                    text.push('\n');
+                    if line.contains(marker) {
+                        return text;
+                    }
+                }
+                Err(_) => panic!("{marker:?} never printed; got: {text}"),
+            }
+        }
+    }
+
+    pub fn stop(&mut self) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "shop serve exited with {status}");
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
 }

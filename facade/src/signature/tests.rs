@@ -14,7 +14,7 @@ fn at(secs: u64) -> SystemTime {
 }
 
 /// The hex HMAC-SHA256 of `"<t>.<body>"`, computed independently of `verify`.
-pub(crate) fn sign(secret: &str, t: u64, body: &[u8]) -> String {
+fn sign(secret: &str, t: u64, body: &[u8]) -> String {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{t}.").as_bytes());
     mac.update(body);

@@ -2,7 +2,7 @@
 
 use serde::{
     Deserialize, Deserializer,
-    de::{IgnoredAny, MapAccess, Visitor},
+    de::{MapAccess, Visitor},
 };
 
 use super::RawFields;
@@ -41,7 +41,9 @@ impl<'de> Deserialize<'de> for RawFields {
                         };
                         fields.push(&name, value);
                     } else {
-                        map.next_value::<IgnoredAny>()?;
+                        // Read as a value (not skipped with `IgnoredAny`, which has no depth
+                        // limit) so serde_json's recursion limit refuses deep nesting here too.
+                        map.next_value::<serde_json::Value>()?;
                     }
                 }
                 Ok(fields)

@@ -9,10 +9,14 @@ use axum::{
     response::IntoResponse,
 };
 use proptest::prelude::*;
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
-use super::{PaymentNotification, PaymentReport};
-use crate::error::ApiError;
+use super::RawWebhookBody;
+use crate::{
+    error::ApiError,
+    notification::{PaymentNotification, PaymentReport},
+};
 
 const BOUNDARY: &str = "proptest-boundary-7f3a";
 
@@ -26,7 +30,12 @@ fn parse(content_type: &str, body: Vec<u8>) -> Result<PaymentNotification, Statu
         .build()
         .unwrap();
     runtime
-        .block_on(PaymentNotification::from_request(request, &()))
+        .block_on(async {
+            RawWebhookBody::from_request(request, &())
+                .await?
+                .parse()
+                .await
+        })
         .map_err(|e: ApiError| e.into_response().status())
 }
 

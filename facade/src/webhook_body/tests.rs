@@ -3,6 +3,7 @@
 use axum::{body::Body, extract::FromRequest, http::Request};
 
 use super::*;
+use crate::notification::PaymentReport;
 
 const ORDER: &str = "0b9a3c1e-4f6d-4a8b-9c2d-1e2f3a4b5c6d";
 
@@ -10,11 +11,25 @@ async fn extract(
     content_type: Option<&str>,
     body: impl Into<Body>,
 ) -> Result<PaymentNotification, ApiError> {
+    let headers: Vec<_> = content_type
+        .map(|value| (header::CONTENT_TYPE.as_str(), value))
+        .into_iter()
+        .collect();
+    extract_with(&headers, body).await
+}
+
+async fn extract_with(
+    headers: &[(&str, &str)],
+    body: impl Into<Body>,
+) -> Result<PaymentNotification, ApiError> {
     let mut request = Request::post("/api/webhooks/payment/");
-    if let Some(content_type) = content_type {
-        request = request.header(header::CONTENT_TYPE, content_type);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
-    PaymentNotification::from_request(request.body(body.into()).unwrap(), &()).await
+    RawWebhookBody::from_request(request.body(body.into()).unwrap(), &())
+        .await?
+        .parse()
+        .await
 }
 
 fn expected(status: PaymentReport) -> PaymentNotification {
@@ -166,4 +181,84 @@ async fn other_or_missing_content_types_are_unsupported() {
             "{content_type:?}: {result:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_empty_body_without_a_content_type_is_missing_both_fields() {
+    assert_invalid(
+        extract(None, "").await,
+        &[("order_id", REQUIRED), ("status", REQUIRED)],
+    );
+}
+
+#[tokio::test]
+async fn a_compressed_body_is_unsupported_whatever_it_contains() {
+    let body = format!(r#"{{"order_id": "{ORDER}", "status": "paid"}}"#);
+    for coding in ["gzip", "br", "deflate", "identity, gzip", "x-unknown"] {
+        let headers = [
+            ("content-type", "application/json"),
+            ("content-encoding", coding),
+        ];
+        let result = extract_with(&headers, body.clone()).await;
+        assert!(
+            matches!(result, Err(ApiError::UnsupportedContentEncoding)),
+            "{coding}: {result:?}"
+        );
+    }
+    let headers = [
+        ("content-type", "application/json"),
+        ("content-encoding", "identity"),
+    ];
+    assert_eq!(
+        extract_with(&headers, body).await.unwrap(),
+        expected(PaymentReport::Paid)
+    );
+}
+
+#[tokio::test]
+async fn a_charset_other_than_utf_8_is_unsupported() {
+    let body = format!("order_id={ORDER}&status=paid");
+    for content_type in [
+        "application/x-www-form-urlencoded; charset=iso-8859-1",
+        "application/json; charset=utf-16",
+        "application/json; charset=\"windows-1252\"",
+    ] {
+        let result = extract(Some(content_type), body.clone()).await;
+        assert!(
+            matches!(result, Err(ApiError::UnsupportedCharset)),
+            "{content_type}: {result:?}"
+        );
+    }
+    let parsed = extract(
+        Some("application/x-www-form-urlencoded; charset=\"UTF-8\""),
+        body,
+    )
+    .await;
+    assert_eq!(parsed.unwrap(), expected(PaymentReport::Paid));
+}
+
+#[tokio::test]
+async fn a_file_given_for_a_field_is_refused_naming_it() {
+    let boundary = "XyZb0undary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"order_id\"; filename=\"id.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\n{ORDER}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"status\"\r\n\r\npaid\r\n--{boundary}--\r\n"
+    );
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    assert_invalid(
+        extract(Some(&content_type), body).await,
+        &[("order_id", A_FILE)],
+    );
+}
+
+#[tokio::test]
+async fn json_nested_deep_inside_an_unknown_field_is_malformed() {
+    let deep = format!("{}{}", "[".repeat(30_000), "]".repeat(30_000));
+    let body = format!(r#"{{"order_id": "{ORDER}", "status": "paid", "extra": {deep}}}"#);
+    let result = extract(Some("application/json"), body).await;
+    assert!(
+        matches!(&result, Err(ApiError::MalformedBody(detail)) if detail.contains("recursion")),
+        "{result:?}"
+    );
 }

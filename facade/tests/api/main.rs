@@ -1,6 +1,7 @@
 //! Black-box tests of the facade: real HTTP over TCP to the facade, which calls a real orders
 //! gRPC service, which calls a real inventory service, all over one fresh database (SQLite;
-//! PostgreSQL too when `TEST_DATABASE_URL` is set).
+//! PostgreSQL too when `TEST_DATABASE_URL` is set); and, in `in_process`, the router alone
+//! against an orders service that is not there.
 
 mod auth;
 mod credentials;
@@ -8,6 +9,7 @@ mod encodings;
 mod helpers;
 mod hostile;
 mod idempotency;
+mod in_process;
 mod outages;
 mod service;
 mod signing;

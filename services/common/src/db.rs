@@ -11,6 +11,7 @@
 //! cannot leave one half-done (see `completion`).
 
 mod completion;
+mod reach;
 
 pub use completion::run_to_completion;
 
@@ -103,12 +104,15 @@ pub async fn connect(
     // anyway. A connection idle that long may have been dropped (server restart, proxy
     // timeout) and is still checked before use.
     options.test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
-    Database::connect(options)
-        .await
-        .map_err(|e| ConnectError::Connect {
+    match Database::connect(options).await {
+        Ok(db) => Ok(db),
+        Err(e) => Err(ConnectError::Connect {
             url: redact_url(url),
-            reason: e.to_string(),
-        })
+            reason: reach::tcp_failure(url)
+                .await
+                .unwrap_or_else(|| e.to_string()),
+        }),
+    }
 }
 
 /// Opens a pool to `url` (see [`connect`]) and applies every pending migration.

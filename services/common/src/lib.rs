@@ -10,6 +10,7 @@ pub mod foreground;
 pub mod grpc;
 pub mod liveness;
 pub mod metrics;
+pub mod names;
 pub mod paging;
 pub mod periodic;
 pub mod shutdown;

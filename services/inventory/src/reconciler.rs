@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use shop_common::names::StoredName;
+use strum::VariantArray;
 use tokio_util::sync::CancellationToken;
 
 use crate::{domain::ReservationState, error::Error, store::Store};
@@ -28,7 +30,7 @@ pub async fn reconcile(store: &Store) -> Result<usize, Error> {
     }
     metrics::gauge!("shop_stock_drift_products").set(drifting as f64);
     let by_state = store.reservations_by_state().await?;
-    for state in ReservationState::ALL {
+    for &state in ReservationState::VARIANTS {
         let count = by_state.get(&state).copied().unwrap_or(0);
         metrics::gauge!("shop_reservations", "state" => state.as_str()).set(count as f64);
     }

@@ -13,7 +13,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! With the `testing` feature, [`testing::SmtpSink`] is a real SMTP server on 127.0.0.1 for tests.
+//! With the `testing` feature, [`testing::sample_invoice`] is a fixture for tests (the SMTP
+//! server they send to is in the dev-only `shop-testkit` crate).
 
 #![warn(missing_docs)]
 

@@ -1,7 +1,8 @@
 //! Without an SMTP server, mails land as `.eml` files a person can open.
 
-use shop_invoice::testing::{ParsedMail, sample_invoice};
+use shop_invoice::testing::sample_invoice;
 use shop_invoice::{Delivery, Mailbox, Mailer, compose};
+use shop_testkit::ParsedMail;
 
 #[tokio::test]
 async fn without_an_smtp_url_the_mail_is_written_as_a_parseable_eml_file() {

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use shop_invoice::testing::{SmtpSink, sample_invoice};
+use shop_invoice::testing::sample_invoice;
 use shop_invoice::{Delivery, Mailbox, Mailer, compose, message_id};
+use shop_testkit::SmtpSink;
 
 const WAIT: Duration = Duration::from_secs(10);
 

@@ -59,6 +59,7 @@ pub enum Error {
     #[error("unexpected answer from inventory: {0:?}")]
     InventoryUnexpected(Status),
     /// A failure injected by a test (see `faults`).
+    #[cfg(feature = "faults")]
     #[error("injected failure at {0}")]
     Injected(&'static str),
     /// The database failed.
@@ -116,6 +117,7 @@ impl From<Error> for Status {
                 tracing::warn!(%detail, "inventory unavailable");
                 Status::unavailable("inventory unavailable, try again")
             }
+            #[cfg(feature = "faults")]
             Error::Injected(point) => {
                 tracing::warn!(point, "injected failure");
                 Status::unavailable("temporarily unavailable, try again")

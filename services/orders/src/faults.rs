@@ -1,7 +1,10 @@
 //! Failure injection for tests: makes the orders service fail at a chosen point, the way a
 //! crash (or a lost database) there would, so tests can prove the system heals. Inert unless
-//! a test arms it.
+//! a test arms it, and compiled only with the `faults` feature (which the crate's own tests
+//! turn on): without it [`Faults`] is empty and every [`Faults::check`] is `Ok(())`, which
+//! the compiler removes.
 
+#[cfg(feature = "faults")]
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
@@ -21,6 +24,7 @@ pub enum FaultPoint {
     InvoiceOutcome,
 }
 
+#[cfg(feature = "faults")]
 impl FaultPoint {
     const ALL: [Self; 3] = [
         Self::AfterInventoryCommit,
@@ -45,11 +49,30 @@ impl FaultPoint {
 }
 
 /// Armed failures, shared by clones.
+#[cfg(feature = "faults")]
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
     armed: Arc<[AtomicUsize; FaultPoint::ALL.len()]>,
 }
 
+/// Without the `faults` feature: nothing to arm, nothing ever fails. (Handled like the real
+/// one, `default()` and `clone()`, so callers read the same with and without the feature.)
+#[cfg(not(feature = "faults"))]
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    _nothing: (),
+}
+
+#[cfg(not(feature = "faults"))]
+impl Faults {
+    /// Never fails: fault injection is compiled out.
+    #[inline(always)]
+    pub fn check(&self, _point: FaultPoint) -> Result<(), crate::error::Error> {
+        Ok(())
+    }
+}
+
+#[cfg(feature = "faults")]
 impl Faults {
     /// Makes the next `times` passes through `point` fail.
     pub fn arm(&self, point: FaultPoint, times: usize) {

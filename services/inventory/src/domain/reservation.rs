@@ -7,7 +7,18 @@ use chrono::{DateTime, Utc};
 use super::{ids::ReservationId, lines::ReservationLines};
 
 /// Where a reservation is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum ReservationState {
     /// Holding stock.
     Active,
@@ -19,29 +30,9 @@ pub enum ReservationState {
     Expired,
 }
 
-impl ReservationState {
-    /// Every state.
-    pub const ALL: [Self; 4] = [Self::Active, Self::Committed, Self::Released, Self::Expired];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Committed => "committed",
-            Self::Released => "released",
-            Self::Expired => "expired",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-}
-
 impl fmt::Display for ReservationState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str((*self).into())
     }
 }
 
@@ -147,6 +138,9 @@ pub fn decide(state: ReservationState, due: bool, transition: Transition) -> Dec
 
 #[cfg(test)]
 mod tests {
+    use shop_common::names::StoredName;
+    use strum::VariantArray;
+
     use super::*;
     use Decision::{Apply, Refuse, Unchanged};
     use ReservationState::{Active, Committed, Expired, Released};
@@ -201,7 +195,7 @@ mod tests {
         ];
         assert_eq!(
             table.len(),
-            3 * ReservationState::ALL.len() * 2,
+            3 * ReservationState::VARIANTS.len() * 2,
             "table covers every case"
         );
         for (transition, state, due, expected) in table {
@@ -215,7 +209,7 @@ mod tests {
 
     #[test]
     fn states_round_trip_through_their_stored_names() {
-        for state in ReservationState::ALL {
+        for &state in ReservationState::VARIANTS {
             assert_eq!(ReservationState::parse(state.as_str()), Some(state));
         }
         assert_eq!(ReservationState::parse("pending"), None);

@@ -2,6 +2,7 @@
 //! reservations, in one statement (one consistent snapshot on both databases).
 
 use sea_orm::{ConnectionTrait, Statement};
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::Store;

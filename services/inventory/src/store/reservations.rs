@@ -14,6 +14,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, TryInsertResult,
     sea_query::{Expr, ExprTrait, LockType},
 };
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::{

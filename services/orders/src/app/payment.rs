@@ -18,6 +18,7 @@
 //! again if it can, else flags the order the same way. An order is flagged once: a repeat
 //! finds it flagged and records DUPLICATE.
 
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::OrdersApp;

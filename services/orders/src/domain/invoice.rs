@@ -7,7 +7,10 @@ use chrono::{DateTime, Utc};
 use super::ids::OrderId;
 
 /// Where an invoice job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString, strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum InvoiceJobState {
     /// Waiting to be sent, or to be retried at `next_attempt_at`.
     Pending,
@@ -16,25 +19,6 @@ pub enum InvoiceJobState {
     /// Given up: failing for the whole retry window, or out of attempts (see
     /// [`RetryPolicy`]).
     Dead,
-}
-
-impl InvoiceJobState {
-    /// Every state.
-    pub const ALL: [Self; 3] = [Self::Pending, Self::Sent, Self::Dead];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sent => "sent",
-            Self::Dead => "dead",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
 }
 
 /// A sequential invoice number: the `number`-th invoice of `year`, printed `2026-000042`.
@@ -112,7 +96,8 @@ impl Default for RetryPolicy {
 }
 
 /// Why a job was given up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum GaveUp {
     /// It kept failing for the whole retry window.
     RetryWindow,
@@ -120,17 +105,6 @@ pub enum GaveUp {
     MaxAttempts,
     /// Retrying cannot help (the invoice itself cannot be built).
     Permanent,
-}
-
-impl GaveUp {
-    /// The metrics label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::RetryWindow => "retry_window",
-            Self::MaxAttempts => "max_attempts",
-            Self::Permanent => "permanent",
-        }
-    }
 }
 
 /// What to do after a failed attempt.
@@ -166,6 +140,9 @@ impl RetryPolicy {
 
 #[cfg(test)]
 mod tests {
+    use shop_common::names::StoredName;
+    use strum::VariantArray;
+
     use super::*;
 
     #[test]
@@ -233,7 +210,7 @@ mod tests {
 
     #[test]
     fn job_states_round_trip_through_their_stored_names() {
-        for state in InvoiceJobState::ALL {
+        for &state in InvoiceJobState::VARIANTS {
             assert_eq!(InvoiceJobState::parse(state.as_str()), Some(state));
         }
     }

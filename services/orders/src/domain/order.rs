@@ -12,8 +12,13 @@
 //! to [`OrderStatus::RefundRequired`] (cancelled, its payment to be refunded), once: a
 //! repeated or concurrent payment finds it there and changes nothing.
 
-/// Where an order is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+use strum::VariantArray;
+
+/// Where an order is in its life. Its stored name is that of its `status` column: a
+/// refund-required order is a cancelled one whose `refund_required` column is set, so that
+/// filtering by "cancelled" finds it too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum OrderStatus {
     /// Stock reserved; waiting for the payment provider.
     AwaitingPayment,
@@ -23,26 +28,14 @@ pub enum OrderStatus {
     Cancelled,
     /// Cancelled, and paid although its stock could not be taken: the money must be
     /// refunded. Stored, and shown by the API, as cancelled with `refund_required` set.
+    #[strum(serialize = "cancelled")]
     RefundRequired,
 }
 
 impl OrderStatus {
-    /// Every status.
-    pub const ALL: [Self; 4] = [
-        Self::AwaitingPayment,
-        Self::Confirmed,
-        Self::Cancelled,
-        Self::RefundRequired,
-    ];
-
-    /// The stored `status` column (a refund-required order is a cancelled one whose
-    /// `refund_required` column is set, so that filtering by "cancelled" finds it too).
+    /// The stored `status` column.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AwaitingPayment => "awaiting_payment",
-            Self::Confirmed => "confirmed",
-            Self::Cancelled | Self::RefundRequired => "cancelled",
-        }
+        self.into()
     }
 
     /// The stored `refund_required` column.
@@ -52,8 +45,9 @@ impl OrderStatus {
 
     /// The status stored as `status` and `refund_required`.
     pub fn from_stored(status: &str, refund_required: bool) -> Option<Self> {
-        Self::ALL
-            .into_iter()
+        Self::VARIANTS
+            .iter()
+            .copied()
             .find(|s| s.as_str() == status && s.refund_required() == refund_required)
     }
 }
@@ -129,8 +123,9 @@ pub fn transition(from: OrderStatus, event: OrderEvent) -> Step {
 /// The statuses from which `event` moves an order: the compare-and-set condition of the
 /// write that applies it.
 pub fn sources(event: OrderEvent) -> Vec<OrderStatus> {
-    OrderStatus::ALL
-        .into_iter()
+    OrderStatus::VARIANTS
+        .iter()
+        .copied()
         .filter(|from| matches!(transition(*from, event), Step::To(_)))
         .collect()
 }
@@ -169,7 +164,10 @@ mod tests {
             (RefundRequired, E::DeadlinePassed, Step::Stay),
             (RefundRequired, E::PaymentFailed, Step::Stay),
         ];
-        assert_eq!(table.len(), OrderStatus::ALL.len() * OrderEvent::ALL.len());
+        assert_eq!(
+            table.len(),
+            OrderStatus::VARIANTS.len() * OrderEvent::ALL.len()
+        );
         for (from, event, expected) in table {
             assert_eq!(transition(from, event), expected, "{event:?} in {from:?}");
         }
@@ -192,7 +190,7 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_through_their_stored_columns() {
-        for status in OrderStatus::ALL {
+        for &status in OrderStatus::VARIANTS {
             assert_eq!(
                 OrderStatus::from_stored(status.as_str(), status.refund_required()),
                 Some(status)

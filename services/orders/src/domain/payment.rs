@@ -6,7 +6,8 @@ use uuid::Uuid;
 use super::OrderStatus;
 
 /// What the payment provider reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum PaymentStatus {
     /// The money was taken.
     Paid,
@@ -15,7 +16,8 @@ pub enum PaymentStatus {
 }
 
 /// What recording a payment did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum PaymentOutcome {
     /// The order is now confirmed.
     Confirmed,
@@ -32,35 +34,10 @@ pub enum PaymentOutcome {
     OrderNotFound,
 }
 
-macro_rules! stored_names {
-    ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
-        impl $ty {
-            /// The stored name.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $name),+ }
-            }
-
-            /// Parses a stored name.
-            pub fn parse(raw: &str) -> Option<Self> {
-                match raw { $($name => Some(Self::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-stored_names!(PaymentStatus { Paid => "paid", Failed => "failed" });
-stored_names!(PaymentOutcome {
-    Confirmed => "confirmed",
-    Duplicate => "duplicate",
-    Ignored => "ignored",
-    RefundRequired => "refund_required",
-    InsufficientStock => "insufficient_stock",
-    OrderNotFound => "order_not_found",
-});
-
 /// Why a paid order's money must be refunded, by the status the order was in when the
 /// payment could not be honoured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum RefundCause {
     /// Paid while awaiting payment, but its stock could not be taken (a stock count took it
     /// below what was reserved, or the reservation lapsed and the stock was sold).
@@ -76,14 +53,6 @@ impl RefundCause {
         match status {
             OrderStatus::AwaitingPayment => Self::StockUnavailable,
             _ => Self::PaidAfterCancel,
-        }
-    }
-
-    /// The metrics label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::StockUnavailable => "stock_unavailable",
-            Self::PaidAfterCancel => "paid_after_cancel",
         }
     }
 
@@ -122,6 +91,8 @@ pub struct PaymentEvent {
 
 #[cfg(test)]
 mod tests {
+    use shop_common::names::StoredName;
+
     use super::*;
 
     #[test]

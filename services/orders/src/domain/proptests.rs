@@ -35,7 +35,11 @@ fn form() -> impl Strategy<Value = OrderForm> {
     (
         prop_oneof!["[a-z]{1,8}@[a-z]{1,8}\\.[a-z]{2,3}", "\\PC{0,60}"],
         "\\PC{0,30}",
-        prop_oneof!["[A-Za-z]{3}", "\\PC{0,5}"],
+        prop_oneof![
+            proptest::sample::select(vec!["EUR", "usd", "JPY", "KWD"]).prop_map(String::from),
+            "[A-Za-z]{3}",
+            "\\PC{0,5}"
+        ],
         proptest::collection::vec(item(), 0..6),
         "\\PC{0,40}",
     )
@@ -66,6 +70,7 @@ proptest! {
             }
             let currency = order.currency.as_str();
             prop_assert!(currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()));
+            prop_assert!(iso_currency::Currency::from_code(currency).is_some());
         }
     }
 

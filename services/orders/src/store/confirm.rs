@@ -8,6 +8,7 @@
 //! there first), nothing changed and the general path decides under the row lock.
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::{Applied, Store};

@@ -2,6 +2,7 @@
 //! completion live with the worker.)
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::{Store, entity::invoice_job, numbering::numbers_of, orders::load};

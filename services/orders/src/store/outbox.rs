@@ -22,6 +22,7 @@ use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, LockBehavior, LockType},
 };
+use shop_common::names::StoredName;
 use uuid::Uuid;
 
 use super::{Store, entity::invoice_job, numbering::assign_invoice_numbers};

@@ -20,8 +20,10 @@ use std::{
 
 use futures::StreamExt;
 use sea_orm::DatabaseConnection;
+use shop_common::names::StoredName;
 use shop_common::{foreground::Foreground, liveness::Heartbeat};
 use shop_invoice::{Mailbox, Mailer, MailerError, Seller};
+use strum::VariantArray;
 use tokio_util::sync::CancellationToken;
 
 pub use invoice::invoice_for;
@@ -150,7 +152,7 @@ impl Worker {
     async fn export_stats(&self) {
         match self.store.outbox_stats().await {
             Ok(stats) => {
-                for state in InvoiceJobState::ALL {
+                for &state in InvoiceJobState::VARIANTS {
                     let n = stats
                         .by_state
                         .iter()

@@ -100,6 +100,7 @@ impl Unrecorded {
 fn is_transient(error: &Error) -> bool {
     match error {
         Error::Database(e) => shop_common::db::is_unavailable(e),
+        #[cfg(feature = "faults")]
         Error::Injected(_) => true,
         _ => false,
     }

@@ -5,9 +5,9 @@
 use std::time::{Duration, Instant};
 
 use shop_common::{test_on_both_databases, testing::Backend};
-use shop_invoice::testing::SmtpSink;
 use shop_orders::{config::WorkerConfig, faults::FaultPoint};
 use shop_proto::orders::v1 as pb;
+use shop_testkit::SmtpSink;
 
 use crate::{
     helpers::{TestSystem, metric, spawn_system},

@@ -1,6 +1,9 @@
 //! The router in-process (`oneshot`), against an orders URL where nothing listens: every
 //! path up to the gRPC call, and the unavailable path itself.
 
+mod logs;
+mod signing;
+
 use std::time::Duration;
 
 use axum::{
@@ -12,7 +15,14 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use super::{captured_logs::CapturedLogs, *};
+use axum::Router;
+use shop_facade::{
+    auth::WebhookKeys,
+    error::MAX_BODY_BYTES,
+    orders_client::OrdersClient,
+    routes::{AppState, router},
+    signature::WebhookSigning,
+};
 
 pub(super) const KEY: &str = "current-key";
 const OLD_KEY: &str = "previous-key";
@@ -201,6 +211,32 @@ async fn unknown_paths_get_a_json_404() {
 }
 
 #[tokio::test]
+async fn other_methods_get_a_json_405_with_allow() {
+    for (method, path, allow) in [
+        ("GET", "/api/webhooks/payment/", "POST"),
+        ("PUT", "/api/webhooks/payment", "POST"),
+        ("POST", "/healthz", "GET,HEAD"),
+    ] {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("X-Webhook-Key", KEY)
+            .body(Body::empty())
+            .unwrap();
+        let (status, head, reply) = send(request).await;
+        assert_eq!(
+            (status, reply),
+            (
+                StatusCode::METHOD_NOT_ALLOWED,
+                json!({"detail": "method not allowed"})
+            ),
+            "{method} {path}"
+        );
+        assert_eq!(head.headers()[header::ALLOW], allow, "{method} {path}");
+    }
+}
+
+#[tokio::test]
 async fn the_openapi_document_describes_the_contract() {
     let request = Request::get("/api/openapi.json")
         .body(Body::empty())
@@ -246,31 +282,35 @@ async fn the_openapi_document_describes_the_contract() {
     let schema = &doc["components"]["schemas"]["PaymentWebhookRequest"];
     assert_eq!(schema["properties"]["order_id"]["format"], "uuid");
     assert_eq!(schema["required"], json!(["order_id", "status"]));
+    assert_eq!(
+        doc["components"]["schemas"]["PaymentReport"]["enum"],
+        json!(["paid", "failed"])
+    );
 }
 
 #[tokio::test]
 async fn webhooks_are_logged_with_order_and_outcome_but_never_with_a_key() {
-    let logs = CapturedLogs::default();
-    // Current-thread runtime: everything below logs on this thread.
-    let _default = logs.start();
-
-    send(webhook(
+    let run = logs::Run::new();
+    send(run.tag(webhook(
         Some("current-key-typo"),
         Some("application/json"),
         paid_json(),
-    ))
+    )))
     .await;
-    send(webhook(Some(KEY), Some("application/json"), "{}")).await;
-    send(webhook(
+    send(run.tag(webhook(Some(KEY), Some("application/json"), "{}"))).await;
+    send(run.tag(webhook(
         Some(OLD_KEY),
         Some("application/json"),
         paid_json(),
-    ))
+    )))
     .await;
 
-    let logs = logs.text();
-    assert!(logs.contains("missing or wrong X-Webhook-Key"), "{logs}");
-    assert!(logs.contains("webhook rejected"), "{logs}");
+    let logs = run.lines();
+    assert!(
+        logs.contains("webhook refused: invalid or missing X-Webhook-Key"),
+        "{logs}"
+    );
+    assert!(logs.contains("webhook refused: invalid request"), "{logs}");
     assert!(logs.contains(&format!("order_id={ORDER}")), "{logs}");
     assert!(logs.contains("latency="), "{logs}");
     assert!(logs.contains("answering 503"), "{logs}");

@@ -1,18 +1,21 @@
-//! Test helpers (feature `testing`): a real SMTP server and mail parsing.
+//! Test support for the shop's tests (a dev-dependency only, never part of a build that
+//! ships): [`SmtpSink`], a real SMTP server on 127.0.0.1 that keeps what it receives, and
+//! [`ParsedMail`], the parts of a received mail (or an `.eml` file) tests look at.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
-//! use shop_invoice::testing::SmtpSink;
+//! use shop_testkit::SmtpSink;
 //!
 //! let sink = SmtpSink::start().await?;
-//! let mailer = shop_invoice::Mailer::smtp(&sink.url())?;
-//! // … send something with `mailer` …
+//! // … send something to `sink.url()` …
 //! let mails = sink.wait_for(1, Duration::from_secs(5)).await?;
 //! let parsed = mails[0].parse().ok_or("not a mail")?;
 //! assert!(parsed.attachment("invoice-….pdf").is_some());
 //! # Ok(()) }
 //! ```
+
+#![warn(missing_docs)]
 
 mod parsed;
 mod session;
@@ -20,9 +23,3 @@ mod smtp_sink;
 
 pub use parsed::{ParsedAttachment, ParsedMail};
 pub use smtp_sink::{ReceivedMail, SmtpSink, WaitTimeout};
-
-/// A small EUR invoice with non-ASCII customer and product names (`Jürgen Weiß-Éluard`,
-/// `Crème brûlée torch`), two lines and a total of `64.99 EUR`.
-pub fn sample_invoice() -> crate::Invoice {
-    crate::invoice::sample_invoice()
-}
