@@ -72,12 +72,13 @@ pub struct WorkerConfig {
     )]
     pub poll_interval: Duration,
 
-    /// Invoices sent at once by one worker.
+    /// Invoices sent at once by one worker. A delivery mostly waits on the relay's round
+    /// trips (about 40 ms each on loopback, BENCHMARKS.md), so several are in flight.
     #[arg(
         long = "worker-concurrency",
         env = "SHOP_WORKER_CONCURRENCY",
         value_name = "SHOP_WORKER_CONCURRENCY",
-        default_value_t = 4,
+        default_value_t = 16,
         value_parser = clap::value_parser!(u16).range(1..=256)
     )]
     pub concurrency: u16,
@@ -147,7 +148,7 @@ impl WorkerConfig {
             mail,
             seller: shop_invoice::SellerConfig::default(),
             poll_interval: Duration::from_millis(500),
-            concurrency: 4,
+            concurrency: 16,
             retry_for: RetryPolicy::default().retry_for,
             max_attempts: None,
             retry_delay: RetryPolicy::default().base_delay,
