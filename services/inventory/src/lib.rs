@@ -5,7 +5,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod grpc;
-pub mod reconciler;
+pub mod reconciliation;
 pub mod startup;
 pub mod store;
 pub mod sweeper;

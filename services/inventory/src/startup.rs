@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 
-use crate::{config::InventoryConfig, grpc::InventoryApi, reconciler, store::Store, sweeper};
+use crate::{config::InventoryConfig, grpc::InventoryApi, reconciliation, store::Store, sweeper};
 
 /// A bound, not yet serving, inventory service.
 pub struct Inventory {
@@ -66,7 +66,7 @@ impl Inventory {
             self.config.sweep_interval,
             shutdown.clone(),
         ));
-        let reconciler = tokio::spawn(reconciler::run(
+        let reconciliation = tokio::spawn(reconciliation::run(
             self.store.clone(),
             self.config.check_interval,
             shutdown.clone(),
@@ -74,7 +74,7 @@ impl Inventory {
         let served = self.service.serve(self.listener, shutdown.clone()).await;
         shutdown.cancel();
         let _ = sweeper.await;
-        let _ = reconciler.await;
+        let _ = reconciliation.await;
         served
     }
 }

@@ -4,7 +4,7 @@
 //! `ReservationLines` exists it is non-empty, summed per product and ordered by product id,
 //! which is also the order in which the store takes row locks.
 
-mod check;
+mod reconciliation;
 mod ids;
 mod lines;
 mod product;
@@ -12,7 +12,7 @@ mod product;
 mod proptests;
 mod reservation;
 
-pub use check::ProductCounters;
+pub use reconciliation::ProductCounters;
 pub use ids::{ProductId, ReservationId};
 pub use lines::{MAX_LINES, MAX_QUANTITY, Quantity, ReservationLine, ReservationLines};
 pub use product::{

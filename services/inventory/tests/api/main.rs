@@ -1,7 +1,7 @@
 //! Black-box tests of the inventory gRPC service: a real server on a random port, a real
 //! database (SQLite; PostgreSQL too when `TEST_DATABASE_URL` is set), a tonic client.
 
-mod check;
+mod reconciliation;
 mod helpers;
 mod products;
 mod reservations;

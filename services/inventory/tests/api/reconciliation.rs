@@ -1,6 +1,6 @@
 use sea_orm::{ConnectionTrait, Statement};
 use shop_common::{test_on_both_databases, testing::Backend};
-use shop_inventory::reconciler;
+use shop_inventory::reconciliation;
 use shop_proto::inventory::v1 as pb;
 
 use crate::helpers::{new_id, spawn_app};
@@ -78,5 +78,5 @@ async fn drift(backend: Backend) {
 
     // The periodic reconciliation finds the same.
     let store = shop_inventory::store::Store::new(db.clone());
-    assert_eq!(reconciler::reconcile(&store).await.unwrap(), 1);
+    assert_eq!(reconciliation::reconcile(&store).await.unwrap(), 1);
 }
