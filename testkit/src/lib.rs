@@ -1,6 +1,8 @@
 //! Test support for the shop's tests (a dev-dependency only, never part of a build that
-//! ships): [`SmtpSink`], a real SMTP server on 127.0.0.1 that keeps what it receives, and
-//! [`ParsedMail`], the parts of a received mail (or an `.eml` file) tests look at.
+//! ships): [`db::TestDatabase`], a fresh migrated database per test (SQLite, and PostgreSQL
+//! when `TEST_DATABASE_URL` is set) with [`test_on_both_databases!`]; [`SmtpSink`], a real
+//! SMTP server on 127.0.0.1 that keeps what it receives; and [`ParsedMail`], the parts of a
+//! received mail (or an `.eml` file) tests look at.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod db;
 mod parsed;
 mod session;
 mod smtp_sink;

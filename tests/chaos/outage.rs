@@ -4,11 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use shop_common::testing::{Backend, TestDatabase};
 use shop_proto::{
     inventory::v1::{self as inv, inventory_service_client::InventoryServiceClient},
     orders::v1::{self as ord, order_service_client::OrderServiceClient},
 };
+use shop_testkit::db::{Backend, TestDatabase};
 use tonic::{Code, transport::Channel};
 
 use crate::{

@@ -7,12 +7,12 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures::StreamExt;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
-use shop_common::testing::{Backend, TestDatabase};
 use shop_proto::{
     inventory::v1::{self as inv, inventory_service_client::InventoryServiceClient},
     orders::v1::{self as ord, order_service_client::OrderServiceClient},
 };
 use shop_testkit::SmtpSink;
+use shop_testkit::db::{Backend, TestDatabase};
 use tonic::transport::Channel;
 use uuid::Uuid;
 

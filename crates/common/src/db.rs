@@ -12,8 +12,10 @@
 
 mod completion;
 mod reach;
+mod transactional;
 
 pub use completion::run_to_completion;
+pub use transactional::Transactional;
 
 use std::{path::Path, time::Duration};
 

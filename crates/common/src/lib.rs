@@ -15,7 +15,5 @@ pub mod paging;
 pub mod periodic;
 pub mod shutdown;
 pub mod telemetry;
-#[cfg(feature = "testing")]
-pub mod testing;
 pub mod trace;
 pub mod validation;

@@ -2,12 +2,12 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use shop_common::testing::Backend;
 use shop_proto::orders::v1::OrderStatus;
+use shop_testkit::db::Backend;
 
 use crate::helpers::{KEY, PREVIOUS_KEY, received, spawn_app, status_and_json};
 
-shop_common::test_on_both_databases! {
+shop_testkit::test_on_both_databases! {
     a_missing_or_wrong_key_gets_403_and_changes_nothing => refused;
     both_keys_of_a_rotation_confirm_orders => rotation;
 }

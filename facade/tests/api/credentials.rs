@@ -6,17 +6,17 @@ use reqwest::{StatusCode, header::RETRY_AFTER};
 use shop_common::{
     config::GrpcUrls,
     grpc::{ClientSecurity, GrpcToken, ServerSecurity, Upstream},
-    testing::{Backend, TestDatabase},
 };
 use shop_facade::{config::FacadeConfig, startup::Facade};
 use shop_orders::{config::OrdersConfig, startup::Orders};
+use shop_testkit::db::{Backend, TestDatabase};
 use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{KEY, closed_port_url};
 
 const ORDERS_TOKEN: &str = "the-orders-token";
 
-shop_common::test_on_both_databases! {
+shop_testkit::test_on_both_databases! {
     readiness_needs_the_token_orders_accepts_and_a_wrong_one_is_counted => readiness_needs_token;
 }
 

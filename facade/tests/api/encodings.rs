@@ -3,12 +3,12 @@
 
 use reqwest::{RequestBuilder, StatusCode, multipart::Form};
 use serde_json::json;
-use shop_common::testing::Backend;
 use shop_proto::orders::v1::{OrderStatus, PaymentOutcome};
+use shop_testkit::db::Backend;
 
 use crate::helpers::{KEY, TestApp, received, spawn_app, status_and_json};
 
-shop_common::test_on_both_databases! {
+shop_testkit::test_on_both_databases! {
     json_form_and_multipart_bodies_have_the_same_effect => same_effect;
     the_path_without_the_trailing_slash_works_too => without_slash;
     other_content_types_get_415_and_change_nothing => unsupported_media_type;

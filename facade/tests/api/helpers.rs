@@ -8,11 +8,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::Value;
-use shop_common::{
-    config::GrpcUrls,
-    grpc::Upstream,
-    testing::{Backend, TestDatabase},
-};
+use shop_common::{config::GrpcUrls, grpc::Upstream};
 use shop_facade::{config::FacadeConfig, startup::Facade};
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
 use shop_orders::{config::OrdersConfig, startup::Orders};
@@ -20,6 +16,7 @@ use shop_proto::{
     inventory::v1::inventory_service_client::InventoryServiceClient,
     orders::v1::order_service_client::OrderServiceClient,
 };
+use shop_testkit::db::{Backend, TestDatabase};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;

@@ -1,12 +1,12 @@
 //! Replays and concurrent deliveries of one paid webhook confirm the order exactly once.
 
 use reqwest::StatusCode;
-use shop_common::testing::Backend;
 use shop_proto::orders::v1::{OrderStatus, PaymentOutcome};
+use shop_testkit::db::Backend;
 
 use crate::helpers::{received, spawn_app, status_and_json};
 
-shop_common::test_on_both_databases! {
+shop_testkit::test_on_both_databases! {
     a_replayed_paid_webhook_gets_200_and_confirms_once => replay;
     twenty_parallel_paid_webhooks_all_get_200_and_confirm_once => parallel;
 }

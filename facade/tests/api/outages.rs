@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{StatusCode, header::RETRY_AFTER};
 use serde_json::json;
-use shop_common::testing::Backend;
+use shop_testkit::db::Backend;
 use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{
@@ -13,7 +13,7 @@ use crate::helpers::{
     status_and_json,
 };
 
-shop_common::test_on_both_databases! {
+shop_testkit::test_on_both_databases! {
     a_paid_webhook_gets_503_with_retry_after_once_orders_has_stopped => orders_stopped;
     readiness_is_200_while_orders_serves_and_503_after_it_stops => readiness;
 }

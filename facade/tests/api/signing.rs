@@ -8,12 +8,12 @@ use hmac::{Hmac, KeyInit, Mac};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::json;
 use sha2::Sha256;
-use shop_common::testing::Backend;
 use shop_proto::orders::v1::{OrderStatus, PaymentOutcome};
+use shop_testkit::db::Backend;
 
 use crate::helpers::{KEY, TestApp, received, spawn_app, spawn_app_with_signing, status_and_json};
 
-shop_common::test_on_both_databases! {
+shop_testkit::test_on_both_databases! {
     a_correctly_signed_paid_webhook_confirms_the_order_in_every_encoding => signed_encodings;
     an_unsigned_webhook_gets_403_and_changes_nothing => unsigned;
     a_wrongly_signed_webhook_gets_403_and_changes_nothing => wrongly_signed;

@@ -3,12 +3,12 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use shop_common::testing::Backend;
 use shop_proto::orders::v1::{OrderStatus, PaymentOutcome};
+use shop_testkit::db::Backend;
 
 use crate::helpers::{KEY, received, spawn_app, status_and_json};
 
-shop_common::test_on_both_databases! {
+shop_testkit::test_on_both_databases! {
     a_paid_webhook_confirms_the_order_and_takes_its_stock => paid_confirms;
     a_failed_webhook_answers_200_and_leaves_the_order_awaiting_payment => failed_is_ignored;
     a_webhook_for_an_unknown_order_gets_404 => unknown_order;

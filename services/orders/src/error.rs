@@ -67,16 +67,9 @@ pub enum Error {
     Database(#[from] DbErr),
 }
 
-impl Error {
-    /// True when retrying the whole operation may succeed (lock conflicts).
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Database(e) if shop_common::db::is_retryable(e))
-    }
-}
-
 impl shop_common::db::Conflict for Error {
     fn is_conflict(&self) -> bool {
-        self.is_retryable()
+        matches!(self, Self::Database(e) if shop_common::db::is_retryable(e))
     }
 }
 

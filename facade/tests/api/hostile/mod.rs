@@ -4,13 +4,13 @@
 mod table;
 
 use reqwest::{Method, RequestBuilder, StatusCode};
-use shop_common::testing::Backend;
 use shop_proto::orders::v1::OrderStatus;
+use shop_testkit::db::Backend;
 
 use crate::helpers::{KEY, TestApp, spawn_app};
 use table::table;
 
-shop_common::test_on_both_databases! {
+shop_testkit::test_on_both_databases! {
     every_hostile_request_gets_its_documented_answer_and_changes_nothing => hostile_table;
 }
 

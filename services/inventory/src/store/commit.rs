@@ -49,7 +49,7 @@ impl Store {
         &self,
         id: ReservationId,
     ) -> Result<Option<Reservation>, Error> {
-        debug_assert_eq!(self.backend, DbBackend::Postgres);
+        debug_assert_eq!(self.db.get_database_backend(), DbBackend::Postgres);
         let now = shop_common::db::now();
         let statement = Statement::from_sql_and_values(
             DbBackend::Postgres,

@@ -6,6 +6,7 @@ use sea_orm::{
     ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
+use shop_common::db::Transactional as _;
 
 use super::{
     Store,

@@ -25,7 +25,10 @@ impl Store {
     pub async fn product_counters(&self) -> Result<Vec<ProductCounters>, Error> {
         let rows = self
             .db
-            .query_all_raw(Statement::from_string(self.backend, COUNTERS))
+            .query_all_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                COUNTERS,
+            ))
             .await?;
         rows.iter()
             .map(|row| {

@@ -5,6 +5,7 @@
 //! conditional updates (`… WHERE stock - stock_reserved >= q`), so no interleaving can
 //! oversell, on SQLite or PostgreSQL; CHECK constraints back this up.
 
+use shop_common::db::Transactional as _;
 use std::{collections::HashMap, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -127,7 +128,7 @@ impl Store {
     /// transaction; idempotent. Refused when released or expired, and when any product's
     /// stock is below its quantity ([`Error::InsufficientStock`]); then nothing changes.
     pub async fn commit_reservation(&self, id: ReservationId) -> Result<Reservation, Error> {
-        if self.backend == DbBackend::Postgres {
+        if self.db.get_database_backend() == DbBackend::Postgres {
             let committed = self
                 .to_completion(move |store| async move {
                     store

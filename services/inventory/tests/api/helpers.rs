@@ -3,9 +3,9 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use shop_common::testing::{Backend, TestDatabase};
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
 use shop_proto::inventory::v1::{self as pb, inventory_service_client::InventoryServiceClient};
+use shop_testkit::db::{Backend, TestDatabase};
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, transport::Channel};
 use tonic_types::StatusExt;

@@ -1,7 +1,7 @@
 use sea_orm::{ConnectionTrait, Statement};
-use shop_common::{test_on_both_databases, testing::Backend};
 use shop_inventory::reconciliation;
 use shop_proto::inventory::v1 as pb;
+use shop_testkit::{db::Backend, test_on_both_databases};
 
 use crate::helpers::{new_id, spawn_app};
 

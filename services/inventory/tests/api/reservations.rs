@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use futures::future::join_all;
-use shop_common::{test_on_both_databases, testing::Backend};
 use shop_proto::inventory::{reasons, v1 as pb};
+use shop_testkit::{db::Backend, test_on_both_databases};
 use tonic::Code;
 
 use crate::helpers::{assert_code, bad_fields, new_id, reason, spawn_app, spawn_app_with};

@@ -1,4 +1,4 @@
-use shop_common::{test_on_both_databases, testing::Backend};
+use shop_testkit::{db::Backend, test_on_both_databases};
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
 use tonic_health::pb::{

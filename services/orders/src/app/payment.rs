@@ -89,15 +89,7 @@ impl OrdersApp {
         match order.status {
             // A repeat: the payment was recorded already (confirmed, or flagged for refund).
             OrderStatus::Confirmed | OrderStatus::RefundRequired => {
-                self.store
-                    .record_payment_event(
-                        order.id.as_uuid(),
-                        PaymentStatus::Paid,
-                        PaymentOutcome::Duplicate,
-                        "",
-                    )
-                    .await?;
-                Ok((order, PaymentOutcome::Duplicate))
+                self.duplicate_payment(order).await
             }
             OrderStatus::Cancelled => self.retake(order).await,
             OrderStatus::AwaitingPayment => match self.inventory.commit(order.reservation_id).await
@@ -223,17 +215,20 @@ impl OrdersApp {
             }
             Applied::Unchanged(order) => Ok((order, PaymentOutcome::Duplicate)),
             // Confirmed meanwhile by a concurrent call: the payment is not lost.
-            Applied::Refused(order) => {
-                self.store
-                    .record_payment_event(
-                        order.id.as_uuid(),
-                        PaymentStatus::Paid,
-                        PaymentOutcome::Duplicate,
-                        "",
-                    )
-                    .await?;
-                Ok((order, PaymentOutcome::Duplicate))
-            }
+            Applied::Refused(order) => self.duplicate_payment(order).await,
         }
+    }
+
+    /// A repeated payment: recorded as an event, answered DUPLICATE, nothing else changes.
+    async fn duplicate_payment(&self, order: Order) -> Result<(Order, PaymentOutcome), Error> {
+        self.store
+            .record_payment_event(
+                order.id.as_uuid(),
+                PaymentStatus::Paid,
+                PaymentOutcome::Duplicate,
+                "",
+            )
+            .await?;
+        Ok((order, PaymentOutcome::Duplicate))
     }
 }

@@ -8,6 +8,7 @@
 //! there first), nothing changed and the general path decides under the row lock.
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use shop_common::db::Transactional as _;
 use shop_common::names::StoredName;
 use uuid::Uuid;
 
@@ -47,7 +48,7 @@ impl Store {
             transition(order.status, OrderEvent::StockCommitted),
             Step::To(_)
         );
-        if self.backend == DbBackend::Postgres && moves {
+        if self.db.get_database_backend() == DbBackend::Postgres && moves {
             let detail_owned = detail.to_owned();
             let seen = order.clone();
             let moved = self

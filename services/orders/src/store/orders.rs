@@ -1,6 +1,7 @@
 //! Orders and their items: storing new ones and reading them (status changes are in
 //! `transitions`).
 
+use shop_common::db::Transactional as _;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};

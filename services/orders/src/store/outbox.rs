@@ -15,6 +15,7 @@
 //! recording a failure is a compare-and-set on it, and a worker whose lease ran out cannot
 //! overwrite what the worker that claimed the job after it does.
 
+use shop_common::db::Transactional as _;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};

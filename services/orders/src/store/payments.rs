@@ -5,6 +5,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
+use shop_common::db::Transactional as _;
 use shop_common::names::StoredName;
 use uuid::Uuid;
 

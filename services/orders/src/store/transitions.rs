@@ -8,6 +8,7 @@ use sea_orm::{
     ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, SimpleExpr},
 };
+use shop_common::db::Transactional as _;
 use shop_common::names::StoredName;
 use uuid::Uuid;
 

@@ -3,7 +3,6 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use shop_common::testing::{Backend, TestDatabase};
 use shop_common::{
     config::GrpcUrls,
     grpc::{ClientInterceptor, ClientSecurity, ServerSecurity, Upstream},
@@ -19,6 +18,7 @@ use shop_proto::{
     inventory::v1::{self as inv, inventory_service_client::InventoryServiceClient},
     orders::v1::{self as pb, order_service_client::OrderServiceClient},
 };
+use shop_testkit::db::{Backend, TestDatabase};
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, codegen::InterceptedService, transport::Channel};
 

@@ -4,10 +4,10 @@
 use std::{collections::BTreeSet, time::Duration};
 
 use chrono::{DateTime, Datelike, Utc};
-use shop_common::{test_on_both_databases, testing::Backend};
 use shop_orders::faults::FaultPoint;
 use shop_proto::orders::v1 as pb;
 use shop_testkit::{ReceivedMail, SmtpSink};
+use shop_testkit::{db::Backend, test_on_both_databases};
 
 use crate::helpers::{PAID, SELLER, assert_code, spawn_system};
 use crate::invoices::{confirmed_order, smtp, wait_for_job};

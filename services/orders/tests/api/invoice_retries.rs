@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use shop_common::{test_on_both_databases, testing::Backend};
 use shop_orders::{config::WorkerConfig, faults::FaultPoint};
 use shop_proto::orders::v1 as pb;
 use shop_testkit::SmtpSink;
+use shop_testkit::{db::Backend, test_on_both_databases};
 
 use crate::{
     helpers::{TestSystem, metric, spawn_system},

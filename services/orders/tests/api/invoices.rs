@@ -1,9 +1,9 @@
 use std::{collections::HashSet, time::Duration};
 
-use shop_common::{test_on_both_databases, testing::Backend};
 use shop_invoice::{DEFAULT_MAIL_FROM, MailConfig};
 use shop_proto::orders::v1 as pb;
 use shop_testkit::{ParsedMail, SmtpSink};
+use shop_testkit::{db::Backend, test_on_both_databases};
 
 use crate::helpers::{PAID, TestSystem, spawn_system};
 

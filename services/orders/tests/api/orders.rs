@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use futures::future::join_all;
-use shop_common::{test_on_both_databases, testing::Backend};
 use shop_proto::orders::v1::{self as pb, PaymentOutcome as O};
+use shop_testkit::{db::Backend, test_on_both_databases};
 use tonic::Code;
 use tonic_types::StatusExt;
 

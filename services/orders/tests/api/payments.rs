@@ -1,6 +1,6 @@
 use futures::future::join_all;
-use shop_common::{test_on_both_databases, testing::Backend};
 use shop_proto::orders::v1::{self as pb, PaymentOutcome as O};
+use shop_testkit::{db::Backend, test_on_both_databases};
 use tonic::Code;
 
 use crate::helpers::{FAILED, PAID, assert_code, outcomes, spawn_system};

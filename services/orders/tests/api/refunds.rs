@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use futures::future::join_all;
-use shop_common::{test_on_both_databases, testing::Backend};
 use shop_orders::faults::FaultPoint;
 use shop_proto::orders::v1::{self as pb, PaymentOutcome as O};
+use shop_testkit::{db::Backend, test_on_both_databases};
 use tonic::Code;
 
 use crate::helpers::{

@@ -1,8 +1,8 @@
 use std::time::Duration;
 
-use shop_common::{test_on_both_databases, testing::Backend};
 use shop_orders::faults::FaultPoint;
 use shop_proto::orders::v1::{self as pb, PaymentOutcome as O};
+use shop_testkit::{db::Backend, test_on_both_databases};
 use tonic::Code;
 
 use crate::helpers::{PAID, Settings, assert_code, outcomes, spawn_system, spawn_system_with};

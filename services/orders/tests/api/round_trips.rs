@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use shop_common::testing::Backend;
 use shop_proto::orders::v1::{self as pb, PaymentOutcome as O};
+use shop_testkit::db::Backend;
 
 use crate::helpers::{PAID, Settings, StatementLog, outcomes, spawn_system_with};
 

@@ -1,11 +1,9 @@
 use std::path::PathBuf;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, KeyUsagePurpose};
-use shop_common::{
-    grpc::{ClientSecurity, ClientTls, GrpcToken, ServerSecurity, ServerTls},
-    testing::Backend,
-};
+use shop_common::grpc::{ClientSecurity, ClientTls, GrpcToken, ServerSecurity, ServerTls};
 use shop_proto::orders::v1::{self as pb, order_service_client::OrderServiceClient};
+use shop_testkit::db::Backend;
 use tonic::{Code, transport::Channel};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
@@ -13,7 +11,7 @@ use tonic_health::pb::{
 
 use crate::helpers::{PAID, Settings, assert_code, order_request, spawn_system_with};
 
-shop_common::test_on_both_databases! {
+shop_testkit::test_on_both_databases! {
     with_a_token_calls_without_it_are_unauthenticated_and_health_stays_open => token_required;
     orders_reaches_inventory_over_mutual_tls_and_is_refused_without_a_client_certificate => mutual_tls;
 }

@@ -9,10 +9,10 @@ use sea_orm::{
 use shop_common::{
     config::GrpcUrls,
     grpc::{ServerSecurity, Upstream},
-    testing::{Backend, TestDatabase},
 };
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
 use shop_orders::{config::OrdersConfig, startup::Orders};
+use shop_testkit::db::{Backend, TestDatabase};
 use tokio_util::sync::CancellationToken;
 
 pub struct System {

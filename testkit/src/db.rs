@@ -40,7 +40,7 @@ impl TestDatabase {
                 (create_postgres_database(&admin_url).await, None)
             }
         };
-        let db = crate::db::connect_and_migrate(&url, None)
+        let db = shop_common::db::connect_and_migrate(&url, None)
             .await
             .unwrap_or_else(|e| panic!("test database {url}: {e}"));
         Some(Self { url, db, _dir: dir })
@@ -73,12 +73,12 @@ macro_rules! test_on_both_databases {
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn on_sqlite() {
-                    super::$body($crate::testing::Backend::Sqlite).await
+                    super::$body($crate::db::Backend::Sqlite).await
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn on_postgres() {
-                    super::$body($crate::testing::Backend::Postgres).await
+                    super::$body($crate::db::Backend::Postgres).await
                 }
             }
         )+
