@@ -108,9 +108,53 @@ fn a_webhooks_trace_and_request_id_join_up_across_the_services_and_it_is_counted
         metrics.contains("shop_grpc_server_request_duration_seconds_bucket"),
         "{metrics}"
     );
+    // Read back: the webhook's latency, the calls on both sides with canonical codes, the
+    // pool and the process.
+    let value = |name: &str, labels: &[(&str, &str)]| {
+        sample(&metrics, name, labels).unwrap_or_else(|| panic!("{name} {labels:?}: {metrics}"))
+    };
+    assert_eq!(
+        value(
+            "shop_webhook_duration_seconds_count",
+            &[("outcome", "confirmed")]
+        ),
+        1.0
+    );
+    for method in ["RecordPayment", "CommitReservation"] {
+        let call = [("method", method), ("code", "OK")];
+        assert_eq!(value("shop_grpc_server_requests_total", &call), 1.0);
+        assert_eq!(
+            value("shop_grpc_client_request_duration_seconds_count", &call),
+            1.0
+        );
+    }
+    assert!(!metrics.contains("code=\"Ok\""), "{metrics}");
+    assert!(value("shop_db_pool_max_connections", &[]) >= 1.0);
+    assert!(value("shop_db_pool_connections", &[("state", "idle")]) >= 0.0);
+    assert!(value("process_resident_memory_bytes", &[]) > 1e6);
+    assert!(value("process_open_fds", &[]) > 0.0);
 
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The value of the sample of `name` whose labels include `labels`, from a Prometheus text
+/// page.
+fn sample(page: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    page.lines().find_map(|line| {
+        let (series, value) = line.rsplit_once(' ')?;
+        let (series_name, series_labels) = match series.split_once('{') {
+            Some((n, rest)) => (n, rest.trim_end_matches('}')),
+            None => (series, ""),
+        };
+        let wanted = series_name == name
+            && labels.iter().all(|(k, v)| {
+                series_labels
+                    .split(',')
+                    .any(|pair| pair == format!("{k}=\"{v}\""))
+            });
+        wanted.then(|| value.parse().ok()).flatten()
+    })
 }
 
 /// Every stderr line must be one JSON object (SHOP_LOG_FORMAT=json).

@@ -17,5 +17,4 @@ pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod trace;
 pub mod validation;

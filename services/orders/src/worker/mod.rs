@@ -19,12 +19,14 @@ use std::{
 };
 
 use futures::StreamExt;
+use opentelemetry::context::FutureExt as _;
 use sea_orm::DatabaseConnection;
 use shop_common::names::StoredName;
 use shop_common::{foreground::Foreground, liveness::Heartbeat};
 use shop_invoice::{Mailbox, Mailer, MailerError, Seller};
 use strum::VariantArray;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 pub use invoice::invoice_for;
 pub use render::lower_priority;
@@ -148,7 +150,8 @@ impl Worker {
         }
     }
 
-    /// Refreshes the outbox gauges: jobs per state, and how long the oldest due job waits.
+    /// Refreshes the outbox gauges (jobs per state, how long the oldest due job waits) and
+    /// the count of paid orders awaiting a refund (`shop_orders_refund_required`).
     async fn export_stats(&self) {
         match self.store.outbox_stats().await {
             Ok(stats) => {
@@ -166,6 +169,10 @@ impl Worker {
                 metrics::gauge!("shop_outbox_oldest_due_seconds").set(age);
             }
             Err(e) => tracing::warn!(error = %e, "cannot read the outbox statistics"),
+        }
+        match self.store.count_refund_required().await {
+            Ok(n) => metrics::gauge!("shop_orders_refund_required").set(n as f64),
+            Err(e) => tracing::warn!(error = %e, "cannot count the orders awaiting a refund"),
         }
     }
 
@@ -210,8 +217,33 @@ impl Worker {
         Ok(claimed)
     }
 
-    /// Sends one job's invoice and records the outcome (retrying that until `record_until`).
+    /// Sends one job's invoice in a span of the trace that queued it (a child of the
+    /// webhook's request, and linked to it), with the statements it makes.
     async fn send(&self, job: ClaimedJob, order: Result<Order, String>, record_until: Instant) {
+        let span = tracing::info_span!(
+            "invoice",
+            otel.name = "invoice.send",
+            otel.kind = "consumer",
+            order_id = %job.order_id,
+            attempt = job.attempt,
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
+        );
+        let context =
+            shop_common::telemetry::link_to_traceparent(&span, job.trace_context.as_deref());
+        self.send_and_record(job, order, record_until)
+            .with_context(context)
+            .instrument(span)
+            .await;
+    }
+
+    /// Sends one job's invoice and records the outcome (retrying that until `record_until`).
+    async fn send_and_record(
+        &self,
+        job: ClaimedJob,
+        order: Result<Order, String>,
+        record_until: Instant,
+    ) {
         let id = job.order_id;
         if self.unrecorded.contains(id) {
             // This worker sent it, but could not record that before its lease ran out: record
@@ -220,7 +252,7 @@ impl Worker {
             self.record(&job, Outcome::Sent, record_until).await;
             return;
         }
-        match self.deliver(job, order).await {
+        match self.deliver(&job, order).await {
             Ok(delivery) => {
                 tracing::info!(order_id = %id, attempt = job.attempt, %delivery, "invoice sent");
                 metrics::counter!("shop_invoices_sent_total").increment(1);
@@ -271,11 +303,11 @@ impl Worker {
 
     async fn deliver(
         &self,
-        job: ClaimedJob,
+        job: &ClaimedJob,
         order: Result<Order, String>,
     ) -> Result<shop_invoice::Delivery, Failure> {
         let order = order.map_err(Failure::Retryable)?;
-        let invoice = invoice_for(&order, &job, &self.seller);
+        let invoice = invoice_for(&order, job, &self.seller);
         // On a thread of its own at a lower priority: see `render`.
         let message = self
             .renderer
