@@ -117,6 +117,9 @@ impl Worker {
     /// Sends invoices until `shutdown`; a batch in progress is finished first.
     pub async fn run(self, shutdown: CancellationToken) {
         tracing::info!(mailer = ?self.mailer, "invoice worker started");
+        // Shown from the start at 0, so that rates and alerts see them before the first send.
+        metrics::counter!("shop_invoices_sent_total").increment(0);
+        metrics::counter!("shop_invoice_failures_total").increment(0);
         let mut last_stats: Option<std::time::Instant> = None;
         loop {
             self.heartbeat.beat();
