@@ -4,12 +4,16 @@
 //! one trace across the four processes, with the right parents, service names and statement
 //! spans; without the variables nothing is exported.
 //!
-//! `cargo test --test otlp`; needs `TEST_DATABASE_URL` (PostgreSQL) and skips without it.
+//! `shop serve` exports the same trace as one service, `shop`.
+//!
+//! `cargo test --test otlp`; the split topology needs `TEST_DATABASE_URL` (PostgreSQL) and
+//! skips without it.
 
 #[allow(dead_code)]
 #[path = "../chaos/cluster.rs"]
 mod cluster;
 mod receiver;
+mod serve;
 #[path = "../support/mod.rs"]
 mod support;
 mod topology;
@@ -21,6 +25,11 @@ use shop_common::testing::{Backend, TestDatabase};
 use shop_testkit::SmtpSink;
 use tokio::net::TcpListener;
 use topology::Topology;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shop_serve_exports_one_trace_per_webhook_as_the_service_shop() {
+    serve::run().await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_paid_webhook_is_one_trace_across_the_four_processes_and_none_without_the_variables() {

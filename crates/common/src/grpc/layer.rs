@@ -89,18 +89,30 @@ where
 
         let headers = request.headers();
         let request_id = header(headers, telemetry::REQUEST_ID).map(str::to_owned);
-        let span = tracing::info_span!(
-            "grpc",
-            otel.name = %path,
-            otel.kind = "server",
-            rpc.system = "grpc",
-            rpc = %method,
-            service = %service,
-            trace_id = Empty,
-            span_id = Empty,
-            request_id = %request_id.as_deref().unwrap_or_default(),
-            grpc.code = Empty,
-        );
+        // `tracing`'s macros take the level as a constant, hence one call per level.
+        macro_rules! span {
+            ($macro:ident) => {
+                tracing::$macro!(
+                    "grpc",
+                    otel.name = %path,
+                    otel.kind = "server",
+                    rpc.system = "grpc",
+                    rpc = %method,
+                    service = %service,
+                    trace_id = Empty,
+                    span_id = Empty,
+                    request_id = %request_id.as_deref().unwrap_or_default(),
+                    grpc.code = Empty,
+                )
+            };
+        }
+        // Health checks come every few seconds from every probe: below the level that is
+        // exported or logged by default.
+        let span = if service == HEALTH {
+            span!(debug_span)
+        } else {
+            span!(info_span)
+        };
         let context = telemetry::continue_trace(&span, headers, request_id);
         let served = self.inner.call(request);
         Box::pin(

@@ -12,7 +12,7 @@ mod propagation;
 pub use otel::Telemetry;
 pub use propagation::{
     REQUEST_ID, continue_trace, current_traceparent, inject_grpc, link_to_traceparent,
-    sanitize_request_id,
+    sanitize_request_id, unsampled,
 };
 
 use tracing_subscriber::{EnvFilter, Layer as _, layer::SubscriberExt as _};

@@ -146,6 +146,22 @@ pub fn inject_grpc(metadata: &mut MetadataMap) {
     }
 }
 
+/// Runs `future` in a trace marked "not sampled", for calls that are not worth a trace (a
+/// readiness probe's): the services it calls record no spans for them (with the default,
+/// parent-based, sampler).
+pub fn unsampled<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    use opentelemetry::context::FutureExt as _;
+    let ids = RandomIdGenerator::default();
+    let context = Context::new().with_remote_span_context(SpanContext::new(
+        ids.new_trace_id(),
+        ids.new_span_id(),
+        TraceFlags::NOT_SAMPLED,
+        true,
+        TraceState::default(),
+    ));
+    future.with_context(context)
+}
+
 /// The current trace context as a `traceparent` value, for work queued now and done later
 /// (the invoice job); `None` outside any trace.
 pub fn current_traceparent() -> Option<String> {
@@ -252,6 +268,14 @@ mod tests {
                 .span_context()
                 .is_valid()
         );
+    }
+
+    #[tokio::test]
+    async fn unsampled_calls_carry_a_trace_marked_not_sampled() {
+        let mut metadata = MetadataMap::new();
+        unsampled(async { inject_grpc(&mut metadata) }).await;
+        let traceparent = metadata.get("traceparent").unwrap().to_str().unwrap();
+        assert!(traceparent.ends_with("-00"), "{traceparent}");
     }
 
     #[test]
