@@ -37,11 +37,6 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Whether spans are exported.
-    pub fn exporting(&self) -> bool {
-        self.provider.is_some()
-    }
-
     /// Sends the spans still queued and stops the exporter. Call it outside the runtime's
     /// worker threads, while the runtime still runs (the export goes over its channel).
     pub fn shutdown(self) {
