@@ -69,6 +69,23 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The OpenTelemetry `service.name` of the process (unless `OTEL_SERVICE_NAME` says
+    /// otherwise); `None` for the short-lived commands, which export no traces. `shop serve`
+    /// runs every component in one process, hence one name; its spans say which component
+    /// made them (the gRPC service, the webhook, the invoice delivery).
+    pub fn service_name(&self) -> Option<&'static str> {
+        match self {
+            Command::Serve(_) => Some("shop"),
+            Command::Inventory(_) => Some("shop-inventory"),
+            Command::Orders(_) => Some("shop-orders"),
+            Command::Facade(_) => Some("shop-facade"),
+            Command::Worker(_) => Some("shop-worker"),
+            Command::Check(_) | Command::Probe(_) | Command::Migrate { .. } => None,
+        }
+    }
+}
+
 /// Settings of `shop inventory`.
 #[derive(Debug, clap::Args)]
 pub struct InventoryArgs {

@@ -20,7 +20,6 @@ fn main() -> ExitCode {
         println!("{cli:#?}");
         return ExitCode::SUCCESS;
     }
-    shop_common::telemetry::init(cli.log_format);
     if matches!(cli.command, cli::Command::Worker(_)) {
         // A background job runner: on a shared machine the requests come first. Set before
         // the runtime starts, so that every thread inherits it.
@@ -35,7 +34,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run::run(cli.command)) {
+    // Inside the runtime: the trace exporter's channel runs on it.
+    let telemetry = {
+        let _runtime = runtime.enter();
+        shop_common::telemetry::init(cli.log_format, cli.command.service_name())
+    };
+    let result = runtime.block_on(run::run(cli.command));
+    // The last spans go out while the runtime still runs.
+    telemetry.shutdown();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -134,9 +134,11 @@ fn is_embedded(database: &DatabaseArgs) -> bool {
 }
 
 async fn open_database(database: &DatabaseArgs) -> anyhow::Result<DatabaseConnection> {
-    shop_common::db::connect_and_migrate(&database.database_url, database.max_connections)
+    let db = shop_common::db::connect_and_migrate(&database.database_url, database.max_connections)
         .await
-        .context("SHOP_DATABASE_URL")
+        .context("SHOP_DATABASE_URL")?;
+    shop_common::db::export_pool_metrics(&db);
+    Ok(db)
 }
 
 async fn bind_inventory(

@@ -1,6 +1,8 @@
 //! One webhook through `shop serve`, seen from the outside: its request id comes back, its
 //! trace (the provider's `traceparent`) is continued by the facade, orders and inventory in
-//! their JSON log lines, and the facade's `/metrics` counts it.
+//! their JSON log lines, and the facade's `/metrics` counts it (read back: latencies, canonical
+//! gRPC codes, the pool, the process), with every metric that deploy/observability's alert
+//! rules and dashboard use.
 
 mod support;
 
@@ -14,7 +16,8 @@ use std::{
 use support::{free_port, request, shop};
 
 #[test]
-fn a_webhooks_trace_and_request_id_join_up_across_the_services_and_it_is_counted() {
+fn a_webhooks_trace_and_request_id_join_up_across_the_services_and_every_metric_the_alerts_use_is_exported()
+ {
     let dir = tempfile::tempdir().unwrap();
     let http = format!("127.0.0.1:{}", free_port());
     let mut child = shop()
@@ -108,9 +111,120 @@ fn a_webhooks_trace_and_request_id_join_up_across_the_services_and_it_is_counted
         metrics.contains("shop_grpc_server_request_duration_seconds_bucket"),
         "{metrics}"
     );
+    // Read back: the webhook's latency, the calls on both sides with canonical codes, the
+    // pool and the process.
+    let value = |name: &str, labels: &[(&str, &str)]| {
+        sample(&metrics, name, labels).unwrap_or_else(|| panic!("{name} {labels:?}: {metrics}"))
+    };
+    assert_eq!(
+        value(
+            "shop_webhook_duration_seconds_count",
+            &[("outcome", "confirmed")]
+        ),
+        1.0
+    );
+    for method in ["RecordPayment", "CommitReservation"] {
+        let call = [("method", method), ("code", "OK")];
+        assert_eq!(value("shop_grpc_server_requests_total", &call), 1.0);
+        assert_eq!(
+            value("shop_grpc_client_request_duration_seconds_count", &call),
+            1.0
+        );
+    }
+    assert!(!metrics.contains("code=\"Ok\""), "{metrics}");
+    assert!(value("shop_db_pool_max_connections", &[]) >= 1.0);
+    assert!(value("shop_db_pool_connections", &[("state", "idle")]) >= 0.0);
+    assert!(value("process_resident_memory_bytes", &[]) > 1e6);
+    assert!(value("process_open_fds", &[]) > 0.0);
+
+    // Every metric the alert rules and the dashboard use is one this process exports (some
+    // gauges are refreshed on a timer: scrape until they are all there).
+    let used = metrics_used_in_deploy_observability();
+    assert!(used.len() > 10, "{used:?}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = request(&http, "GET /metrics HTTP/1.1", "");
+        let missing: Vec<&String> = used
+            .iter()
+            .filter(|name| {
+                !page
+                    .lines()
+                    .any(|line| sample_name(line) == Some(name.as_str()))
+            })
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "deploy/observability uses metrics the shop does not export: {missing:?}\n{page}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The `shop_*` and `process_*` metric names in the expressions of the alert rules and the
+/// dashboard (`up` is Prometheus's own).
+fn metrics_used_in_deploy_observability() -> std::collections::BTreeSet<String> {
+    fn expressions(value: &serde_yaml_ng::Value, found: &mut Vec<String>) {
+        match value {
+            serde_yaml_ng::Value::Mapping(map) => {
+                for (key, value) in map {
+                    match (key.as_str(), value.as_str()) {
+                        (Some("expr"), Some(expr)) => found.push(expr.to_owned()),
+                        _ => expressions(value, found),
+                    }
+                }
+            }
+            serde_yaml_ng::Value::Sequence(items) => {
+                items.iter().for_each(|item| expressions(item, found))
+            }
+            _ => {}
+        }
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/observability");
+    let mut found = Vec::new();
+    // JSON is YAML: one parser for both files.
+    for file in ["alerts.yaml", "dashboard.json"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        expressions(&serde_yaml_ng::from_str(&text).unwrap(), &mut found);
+    }
+    found
+        .iter()
+        .flat_map(|expr| expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')))
+        .filter(|token| token.starts_with("shop_") || token.starts_with("process_"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The metric name of a sample line of a Prometheus text page.
+fn sample_name(line: &str) -> Option<&str> {
+    (!line.starts_with('#'))
+        .then(|| line.split(['{', ' ']).next())
+        .flatten()
+        .filter(|name| !name.is_empty())
+}
+
+/// The value of the sample of `name` whose labels include `labels`, from a Prometheus text
+/// page.
+fn sample(page: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    page.lines().find_map(|line| {
+        let (series, value) = line.rsplit_once(' ')?;
+        let (series_name, series_labels) = match series.split_once('{') {
+            Some((n, rest)) => (n, rest.trim_end_matches('}')),
+            None => (series, ""),
+        };
+        let wanted = series_name == name
+            && labels.iter().all(|(k, v)| {
+                series_labels
+                    .split(',')
+                    .any(|pair| pair == format!("{k}=\"{v}\""))
+            });
+        wanted.then(|| value.parse().ok()).flatten()
+    })
 }
 
 /// Every stderr line must be one JSON object (SHOP_LOG_FORMAT=json).

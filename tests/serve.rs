@@ -189,7 +189,7 @@ fn shop_check_reports_drift_with_its_exit_status_and_the_inventory_exports_it() 
     loop {
         let page = request(&metrics, "GET /metrics HTTP/1.1", "");
         let exported = page.contains("shop_stock_drift_products 1")
-            && page.contains("shop_grpc_server_requests_total{service=\"shop.inventory.v1.InventoryService\",method=\"CheckStock\",code=\"Ok\"}")
+            && page.contains("shop_grpc_server_requests_total{service=\"shop.inventory.v1.InventoryService\",method=\"CheckStock\",code=\"OK\"}")
             && page.contains("shop_grpc_server_request_duration_seconds_bucket");
         if exported {
             break;

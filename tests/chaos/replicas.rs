@@ -203,8 +203,8 @@ pub async fn run() {
     drop(components);
 }
 
-const ORDERS_SERIES: &str = r#"shop_grpc_server_requests_total{service="shop.orders.v1.OrderService",method="RecordPayment",code="Ok"}"#;
-const INVENTORY_SERIES: &str = r#"shop_grpc_server_requests_total{service="shop.inventory.v1.InventoryService",method="CommitReservation",code="Ok"}"#;
+const ORDERS_SERIES: &str = r#"shop_grpc_server_requests_total{service="shop.orders.v1.OrderService",method="RecordPayment",code="OK"}"#;
+const INVENTORY_SERIES: &str = r#"shop_grpc_server_requests_total{service="shop.inventory.v1.InventoryService",method="CommitReservation",code="OK"}"#;
 
 /// The value of `series` on the replica's `/metrics` (0 when absent).
 fn served(addr: &str, series: &str) -> u64 {

@@ -10,11 +10,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// `shop` with no inherited `SHOP_*` variables and quiet logs.
+/// `shop` with no inherited `SHOP_*` or `OTEL_*` variables and quiet logs.
 pub fn shop() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_shop"));
     for (key, _) in std::env::vars() {
-        if key.starts_with("SHOP_") {
+        if key.starts_with("SHOP_") || key.starts_with("OTEL_") {
             command.env_remove(key);
         }
     }

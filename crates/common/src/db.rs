@@ -11,10 +11,12 @@
 //! cannot leave one half-done (see `completion`).
 
 mod completion;
+mod pool;
 mod reach;
 mod transactional;
 
 pub use completion::run_to_completion;
+pub use pool::export_pool_metrics;
 pub use transactional::Transactional;
 
 use std::{path::Path, time::Duration};
@@ -85,6 +87,8 @@ pub async fn connect(
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
+        // Statement spans (exported with traces) say the statement's kind, never its text.
+        .record_stmt_in_spans(false)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .map_sqlx_sqlite_opts(|o| {

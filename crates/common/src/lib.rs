@@ -15,5 +15,4 @@ pub mod paging;
 pub mod periodic;
 pub mod shutdown;
 pub mod telemetry;
-pub mod trace;
 pub mod validation;

@@ -3,8 +3,11 @@
 //!
 //! Every metric of the shop starts with `shop_`:
 //! - `shop_webhooks_total{outcome,status}`: webhooks answered, by outcome and HTTP status;
+//! - `shop_webhook_duration_seconds{outcome}`: how long webhooks took, by outcome;
 //! - `shop_grpc_server_requests_total{service,method,code}` and
-//!   `shop_grpc_server_request_duration_seconds{service,method}`: every gRPC call served;
+//!   `shop_grpc_server_request_duration_seconds{service,method}`: every gRPC call served
+//!   (`code` is the canonical name: `OK`, `UNAVAILABLE`, …);
+//! - `shop_grpc_client_request_duration_seconds{service,method,code}`: every gRPC call made;
 //! - `shop_payments_recorded_total{outcome}`: RecordPayment outcomes;
 //! - `shop_reservations{state}`, `shop_stock_drift_products`: the inventory's state;
 //! - `shop_invoice_jobs{state}`, `shop_outbox_oldest_due_seconds`,
@@ -14,9 +17,19 @@
 //! - `shop_grpc_client_refused_total{target,code}`: calls another component refused for
 //!   their credentials (a wrong `SHOP_GRPC_TOKEN` or client certificate);
 //! - `shop_grpc_accept_errors_total`, `shop_http_accept_errors_total` and the
-//!   `shop_http_connections*` family: accept errors and the facade's connection cap.
+//!   `shop_http_connections*` family: accept errors and the facade's connection cap;
+//! - `shop_db_pool_connections{state}`, `shop_db_pool_max_connections`: the database pool
+//!   (see `db::export_pool_metrics`);
+//! - the standard `process_*` metrics (CPU seconds, resident memory, open file descriptors,
+//!   start time, threads), from `metrics-process`.
+//!
+//! Gauges that are cheap to read from memory (the pool, the process) are refreshed at each
+//! render, by the functions registered with [`on_render`].
 
-use std::{net::SocketAddr, sync::OnceLock};
+use std::{
+    net::SocketAddr,
+    sync::{Mutex, OnceLock},
+};
 
 use axum::{Router, http::StatusCode, routing::get};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -64,9 +77,39 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
+/// A function refreshing some gauges before each render.
+type Refresh = Box<dyn Fn() + Send + Sync>;
+
+/// The functions [`render`] calls first, by name.
+fn refreshers() -> &'static Mutex<Vec<(&'static str, Refresh)>> {
+    static REFRESHERS: OnceLock<Mutex<Vec<(&'static str, Refresh)>>> = OnceLock::new();
+    REFRESHERS.get_or_init(|| {
+        let process = metrics_process::Collector::default();
+        process.describe();
+        let refresh: Refresh = Box::new(move || process.collect());
+        Mutex::new(vec![("process", refresh)])
+    })
+}
+
+/// Calls `refresh` before every render from now on, in place of an earlier one of the same
+/// `name`.
+pub fn on_render(name: &'static str, refresh: impl Fn() + Send + Sync + 'static) {
+    let mut refreshers = refreshers().lock().unwrap_or_else(|e| e.into_inner());
+    refreshers.retain(|(n, _)| *n != name);
+    refreshers.push((name, Box::new(refresh)));
+}
+
 /// The metrics in Prometheus text format.
 pub fn render() -> String {
-    handle().render()
+    let handle = handle();
+    for (_, refresh) in refreshers()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
+        refresh();
+    }
+    handle.render()
 }
 
 /// The `/metrics` route, to merge into an HTTP router.

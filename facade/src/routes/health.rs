@@ -20,7 +20,8 @@ pub async fn live() -> Json<Probe> {
 /// `GET /readyz`: 200 only when the orders service answers the standard health check for
 /// `shop.orders.v1.OrderService` with SERVING; otherwise 503, since webhooks would fail.
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Probe>, ApiError> {
-    match state.orders.is_serving().await {
+    // Probes come every few seconds: no trace for them.
+    match shop_common::telemetry::unsampled(state.orders.is_serving()).await {
         Ok(true) => Ok(Json(Probe { status: "ready" })),
         Ok(false) => {
             tracing::debug!("not ready: the orders service is not serving");

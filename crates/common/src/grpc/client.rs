@@ -13,10 +13,11 @@ use tonic::{
 };
 
 use super::{
+    client_metrics::Timed,
     in_process::{self, GrpcChannel, InProcess},
     security::{ClientSecurity, GrpcToken, TlsFileError},
 };
-use crate::{config::GrpcUrls, trace};
+use crate::{config::GrpcUrls, telemetry};
 
 /// Why a client could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -67,8 +68,8 @@ impl Upstream {
         }
     }
 
-    /// A channel to it (see [`connect_lazy`], or in process) and the interceptor that adds
-    /// the token.
+    /// A channel to it (see [`connect_lazy`], or in process; its calls timed, see
+    /// `client_metrics`) and the interceptor that adds the token and the trace context.
     pub fn connect_lazy(
         &self,
         timeout: Duration,
@@ -77,6 +78,7 @@ impl Upstream {
             Some(local) => local.channel(timeout),
             None => in_process::network(connect_lazy(&self.urls, timeout, &self.security)?),
         };
+        let channel = GrpcChannel::new(Timed(channel));
         Ok(InterceptedService::new(
             channel,
             ClientInterceptor::new(&self.security.token),
@@ -125,8 +127,8 @@ pub fn connect_lazy(
     })
 }
 
-/// Adds `authorization` (when a token is configured), `traceparent` and `x-request-id` to
-/// every outgoing call.
+/// Adds `authorization` (when a token is configured), the trace context (`traceparent`,
+/// `tracestate`) and `x-request-id` to every outgoing call.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInterceptor {
     authorization: Option<AsciiMetadataValue>,
@@ -145,14 +147,8 @@ impl ClientInterceptor {
 
 impl Interceptor for ClientInterceptor {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        let (trace, request_id) = trace::outgoing();
         let metadata = request.metadata_mut();
-        if let Ok(value) = MetadataValue::try_from(trace.to_string()) {
-            metadata.insert("traceparent", value);
-        }
-        if let Some(value) = request_id.and_then(|id| MetadataValue::try_from(id).ok()) {
-            metadata.insert("x-request-id", value);
-        }
+        telemetry::inject_grpc(metadata);
         if let Some(value) = &self.authorization {
             metadata.insert("authorization", value.clone());
         }
@@ -167,8 +163,9 @@ impl Interceptor for ClientInterceptor {
 /// since nothing is lost while it is fixed. Other codes pass silently.
 pub fn report_refused_credentials(status: &Status, target: &'static str) {
     let code = match status.code() {
-        tonic::Code::Unauthenticated => "UNAUTHENTICATED",
-        tonic::Code::PermissionDenied => "PERMISSION_DENIED",
+        tonic::Code::Unauthenticated | tonic::Code::PermissionDenied => {
+            super::code_name(status.code())
+        }
         _ => return,
     };
     metrics::counter!("shop_grpc_client_refused_total", "target" => target, "code" => code)

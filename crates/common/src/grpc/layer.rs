@@ -1,6 +1,7 @@
 //! The tower layer in front of every gRPC server: checks the bearer token, continues the
-//! caller's trace in a span (with `trace_id` and `request_id`), makes it the task's current
-//! context for outgoing calls, and records request counts and latencies.
+//! caller's trace in a span (with `trace_id`, `span_id` and `request_id`; exported when
+//! traces are on), makes it the current context for outgoing calls, and records request
+//! counts and latencies.
 
 use std::{
     pin::Pin,
@@ -10,12 +11,14 @@ use std::{
 };
 
 use http::{HeaderMap, Request, Response};
+use opentelemetry::context::FutureExt as _;
 use subtle::ConstantTimeEq;
 use tonic::{Code, Status, body::Body};
 use tower::{Layer, Service};
-use tracing::Instrument;
+use tracing::{Instrument, field::Empty};
 
-use crate::trace::{self, RequestContext, TraceContext};
+use super::code_name;
+use crate::telemetry;
 
 /// Calls to this service need no token: probes cannot send one.
 const HEALTH: &str = "grpc.health.v1.Health";
@@ -85,24 +88,37 @@ where
         }
 
         let headers = request.headers();
-        let parent = header(headers, "traceparent").and_then(TraceContext::parse);
-        let trace = parent.map_or_else(TraceContext::root, |p| p.child());
-        let request_id = header(headers, "x-request-id").map(str::to_owned);
-        let span = tracing::info_span!(
-            "grpc",
-            rpc = %method,
-            service = %service,
-            trace_id = %trace.trace_id_hex(),
-            span_id = %trace.span_id_hex(),
-            parent_span_id = %parent.map(|p| p.span_id_hex()).unwrap_or_default(),
-            request_id = %request_id.as_deref().unwrap_or_default(),
-        );
-        let context = RequestContext { trace, request_id };
+        let request_id = header(headers, telemetry::REQUEST_ID).map(str::to_owned);
+        // `tracing`'s macros take the level as a constant, hence one call per level.
+        macro_rules! span {
+            ($macro:ident) => {
+                tracing::$macro!(
+                    "grpc",
+                    otel.name = %path,
+                    otel.kind = "server",
+                    rpc.system = "grpc",
+                    rpc = %method,
+                    service = %service,
+                    trace_id = Empty,
+                    span_id = Empty,
+                    request_id = %request_id.as_deref().unwrap_or_default(),
+                    grpc.code = Empty,
+                )
+            };
+        }
+        // Health checks come every few seconds from every probe: below the level that is
+        // exported or logged by default.
+        let span = if service == HEALTH {
+            span!(debug_span)
+        } else {
+            span!(info_span)
+        };
+        let context = telemetry::continue_trace(&span, headers, request_id);
         let served = self.inner.call(request);
         Box::pin(
             async move {
                 let started = Instant::now();
-                let result = trace::scope(context, served).await;
+                let result = served.with_context(context).await;
                 let code = match &result {
                     Ok(response) => header(response.headers(), "grpc-status")
                         .and_then(|c| c.parse::<i32>().ok())
@@ -110,7 +126,8 @@ where
                     Err(_) => Code::Unavailable,
                 };
                 record(&service, &method, code, Some(started));
-                tracing::debug!(code = ?code, latency = ?started.elapsed(), "gRPC call served");
+                tracing::Span::current().record("grpc.code", code_name(code));
+                tracing::debug!(code = code_name(code), latency = ?started.elapsed(), "gRPC call served");
                 result
             }
             .instrument(span),
@@ -139,7 +156,7 @@ fn record(service: &str, method: &str, code: Code, started: Option<Instant>) {
         "shop_grpc_server_requests_total",
         "service" => service.to_owned(),
         "method" => method.to_owned(),
-        "code" => format!("{code:?}"),
+        "code" => code_name(code),
     )
     .increment(1);
     if let Some(started) = started {

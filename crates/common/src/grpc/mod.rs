@@ -4,6 +4,7 @@
 //! clients' side of the same (see `client`).
 
 mod client;
+mod client_metrics;
 mod in_process;
 mod layer;
 mod security;
@@ -179,6 +180,31 @@ impl Prepared {
             .serve_with_incoming_shutdown(incoming, signal)
             .await?;
         Ok(())
+    }
+}
+
+/// A gRPC status code's canonical name (`OK`, `UNAVAILABLE`, …), as metrics labels and span
+/// attributes show it: the names of the gRPC specification, not Rust's `Debug` form.
+pub fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
     }
 }
 

@@ -6,6 +6,9 @@
 //! are one statement, atomic on its own: the compare-and-set on that status, and the job and
 //! the event inserted only if it matched. If it did not (a concurrent payment or cancel got
 //! there first), nothing changed and the general path decides under the row lock.
+//!
+//! The job keeps the request's trace context (a bound value of the same statement), so the
+//! invoice's delivery joins the webhook's trace.
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use shop_common::db::Transactional as _;
@@ -26,8 +29,9 @@ WITH moved AS (
     RETURNING id
 ), job AS (
     INSERT INTO invoice_jobs
-        (order_id, state, attempts, next_attempt_at, message_id, created_at, updated_at)
-    SELECT id, $8, 0, $7, $9, $7, $7 FROM moved
+        (order_id, state, attempts, next_attempt_at, message_id, created_at, updated_at,
+         trace_context)
+    SELECT id, $8, 0, $7, $9, $7, $7, $14 FROM moved
     ON CONFLICT (order_id) DO NOTHING
 ), event AS (
     INSERT INTO payment_events (id, order_id, status, outcome, detail, created_at)
@@ -51,11 +55,18 @@ impl Store {
         if self.db.get_database_backend() == DbBackend::Postgres && moves {
             let detail_owned = detail.to_owned();
             let seen = order.clone();
+            // Taken here, in the request's context, not in the task the work runs on.
+            let trace = shop_common::telemetry::current_traceparent();
             let moved = self
                 .to_completion(move |store| async move {
                     store
                         .retrying(|| {
-                            store.confirm_in_one_statement(&seen, reservation_id, &detail_owned)
+                            store.confirm_in_one_statement(
+                                &seen,
+                                reservation_id,
+                                &detail_owned,
+                                trace.as_deref(),
+                            )
                         })
                         .await
                 })
@@ -72,6 +83,7 @@ impl Store {
         seen: &Order,
         reservation_id: Uuid,
         detail: &str,
+        trace: Option<&str>,
     ) -> Result<Option<Order>, Error> {
         let Step::To(next) = transition(seen.status, OrderEvent::StockCommitted) else {
             return Ok(None);
@@ -95,6 +107,7 @@ impl Store {
                 PaymentStatus::Paid.as_str().into(),
                 PaymentOutcome::Confirmed.as_str().into(),
                 detail.into(),
+                trace.map(str::to_owned).into(),
             ],
         );
         let row = self.db.query_one_raw(statement).await?;

@@ -33,7 +33,7 @@ use crate::{
 };
 
 /// A job this worker now holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedJob {
     /// The order whose invoice to send.
     pub order_id: OrderId,
@@ -46,6 +46,8 @@ pub struct ClaimedJob {
     pub failing_since: Option<DateTime<Utc>>,
     /// The invoice's number, allocated by the first claim and the same for every later one.
     pub invoice_number: InvoiceNumber,
+    /// The W3C `traceparent` of the request that queued the job, if it ran in a trace.
+    pub trace_context: Option<String>,
 }
 
 impl Store {
@@ -65,6 +67,7 @@ impl Store {
                 .column(invoice_job::Column::Attempts)
                 .column(invoice_job::Column::CreatedAt)
                 .column(invoice_job::Column::FailingSince)
+                .column(invoice_job::Column::TraceContext)
                 .filter(invoice_job::Column::State.eq(InvoiceJobState::Pending.as_str()))
                 .filter(invoice_job::Column::NextAttemptAt.lte(now))
                 .filter(
@@ -93,11 +96,11 @@ impl Store {
                 .await?;
             // Last, so the year's counter row is locked only until the commit right after.
             let confirmed: Vec<(Uuid, DateTime<Utc>)> =
-                due.iter().map(|(id, _, at, _)| (*id, *at)).collect();
+                due.iter().map(|(id, _, at, ..)| (*id, *at)).collect();
             let numbers = assign_invoice_numbers(&txn, &confirmed).await?;
             txn.commit().await?;
             due.into_iter()
-                .map(|(id, attempts, queued_at, failing_since)| {
+                .map(|(id, attempts, queued_at, failing_since, trace_context)| {
                     let invoice_number = *numbers.get(&id).ok_or_else(|| {
                         Error::Database(sea_orm::DbErr::Custom(format!(
                             "order {id} was given no invoice number"
@@ -109,6 +112,7 @@ impl Store {
                         queued_at,
                         failing_since,
                         invoice_number,
+                        trace_context,
                     })
                 })
                 .collect()
@@ -190,8 +194,14 @@ impl Store {
     }
 }
 
-/// A due job as the claim reads it: order, attempts so far, queued at, failing since.
-type Due = (Uuid, i32, DateTime<Utc>, Option<DateTime<Utc>>);
+/// A due job as the claim reads it: order, attempts so far, queued at, failing since, trace.
+type Due = (
+    Uuid,
+    i32,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<String>,
+);
 
 /// The outbox at a glance, for the metrics.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -9,13 +9,25 @@ use shop_common::db::Transactional as _;
 use shop_common::names::StoredName;
 use uuid::Uuid;
 
-use super::{Store, entity::payment_event};
+use super::{
+    Store,
+    entity::{order, payment_event},
+};
 use crate::{
     domain::{PaymentEvent, PaymentOutcome, PaymentStatus},
     error::Error,
 };
 
 impl Store {
+    /// How many orders were paid but cannot be filled, and wait for their refund.
+    pub async fn count_refund_required(&self) -> Result<u64, Error> {
+        use sea_orm::PaginatorTrait as _;
+        Ok(order::Entity::find()
+            .filter(order::Column::RefundRequired.eq(true))
+            .count(&self.db)
+            .await?)
+    }
+
     /// Records a RecordPayment call that changed nothing (or was refused).
     pub async fn record_payment_event(
         &self,

@@ -48,8 +48,12 @@ impl Store {
         detail: &str,
     ) -> Result<Applied, Error> {
         let detail = detail.to_owned();
+        // The invoice job keeps the request's trace; taken here, in the request's context.
+        let trace = shop_common::telemetry::current_traceparent();
         self.to_completion(move |store| async move {
-            store.confirm_paid_inner(id, reservation_id, &detail).await
+            store
+                .confirm_paid_inner(id, reservation_id, &detail, trace.as_deref())
+                .await
         })
         .await
     }
@@ -59,6 +63,7 @@ impl Store {
         id: OrderId,
         reservation_id: Uuid,
         detail: &str,
+        trace: Option<&str>,
     ) -> Result<Applied, Error> {
         self.retrying(|| async {
             let txn = self.begin_write().await?;
@@ -68,7 +73,7 @@ impl Store {
                 Step::To(next) => {
                     let changes = vec![(order::Column::ReservationId, Expr::value(reservation_id))];
                     set_status(&txn, &order, next, changes, now).await?;
-                    enqueue_invoice(&txn, id, now).await?;
+                    enqueue_invoice(&txn, id, now, trace).await?;
                     insert_event(
                         &txn,
                         id.as_uuid(),
@@ -232,11 +237,13 @@ async fn set_status(
     }
 }
 
-/// Queues the order's invoice (at most one job per order).
+/// Queues the order's invoice (at most one job per order), remembering the trace context of
+/// the request that queued it.
 async fn enqueue_invoice(
     txn: &DatabaseTransaction,
     id: OrderId,
     now: DateTime<Utc>,
+    trace: Option<&str>,
 ) -> Result<(), Error> {
     let job = invoice_job::ActiveModel {
         order_id: Set(id.as_uuid()),
@@ -248,6 +255,7 @@ async fn enqueue_invoice(
         message_id: Set(shop_invoice::message_id(id.as_uuid())),
         sent_at: Set(None),
         failing_since: Set(None),
+        trace_context: Set(trace.map(str::to_owned)),
         created_at: Set(now),
         updated_at: Set(now),
     };

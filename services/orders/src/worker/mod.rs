@@ -12,6 +12,7 @@
 mod invoice;
 mod outcome;
 mod render;
+mod send;
 
 use std::{
     collections::HashMap,
@@ -31,13 +32,13 @@ pub use render::lower_priority;
 
 use crate::{
     config::WorkerConfig,
-    domain::{AfterFailure, GaveUp, InvoiceJobState, Order, OrderId, RetryPolicy},
+    domain::{InvoiceJobState, Order, OrderId, RetryPolicy},
     error::Error,
     faults::Faults,
     store::{ClaimedJob, Store},
 };
 
-use outcome::{Outcome, Recorded, Unrecorded};
+use outcome::Unrecorded;
 
 /// How often the outbox gauges are refreshed.
 const STATS_INTERVAL: Duration = Duration::from_secs(10);
@@ -115,6 +116,9 @@ impl Worker {
     /// Sends invoices until `shutdown`; a batch in progress is finished first.
     pub async fn run(self, shutdown: CancellationToken) {
         tracing::info!(mailer = ?self.mailer, "invoice worker started");
+        // Shown from the start at 0, so that rates and alerts see them before the first send.
+        metrics::counter!("shop_invoices_sent_total").increment(0);
+        metrics::counter!("shop_invoice_failures_total").increment(0);
         let mut last_stats: Option<std::time::Instant> = None;
         loop {
             self.heartbeat.beat();
@@ -148,7 +152,8 @@ impl Worker {
         }
     }
 
-    /// Refreshes the outbox gauges: jobs per state, and how long the oldest due job waits.
+    /// Refreshes the outbox gauges (jobs per state, how long the oldest due job waits) and
+    /// the count of paid orders awaiting a refund (`shop_orders_refund_required`).
     async fn export_stats(&self) {
         match self.store.outbox_stats().await {
             Ok(stats) => {
@@ -166,6 +171,10 @@ impl Worker {
                 metrics::gauge!("shop_outbox_oldest_due_seconds").set(age);
             }
             Err(e) => tracing::warn!(error = %e, "cannot read the outbox statistics"),
+        }
+        match self.store.count_refund_required().await {
+            Ok(n) => metrics::gauge!("shop_orders_refund_required").set(n as f64),
+            Err(e) => tracing::warn!(error = %e, "cannot count the orders awaiting a refund"),
         }
     }
 
@@ -209,95 +218,4 @@ impl Worker {
             .await;
         Ok(claimed)
     }
-
-    /// Sends one job's invoice and records the outcome (retrying that until `record_until`).
-    async fn send(&self, job: ClaimedJob, order: Result<Order, String>, record_until: Instant) {
-        let id = job.order_id;
-        if self.unrecorded.contains(id) {
-            // This worker sent it, but could not record that before its lease ran out: record
-            // it now rather than mail it again.
-            tracing::info!(order_id = %id, attempt = job.attempt, "invoice sent already; recording it, not sending it again");
-            self.record(&job, Outcome::Sent, record_until).await;
-            return;
-        }
-        match self.deliver(job, order).await {
-            Ok(delivery) => {
-                tracing::info!(order_id = %id, attempt = job.attempt, %delivery, "invoice sent");
-                metrics::counter!("shop_invoices_sent_total").increment(1);
-                self.record(&job, Outcome::Sent, record_until).await;
-            }
-            Err(failure) => {
-                metrics::counter!("shop_invoice_failures_total").increment(1);
-                let after = match failure {
-                    Failure::Permanent(_) => AfterFailure::Dead(GaveUp::Permanent),
-                    Failure::Retryable(_) => {
-                        let failing_for = job.failing_since.map_or(Duration::ZERO, |since| {
-                            (shop_common::db::now() - since)
-                                .to_std()
-                                .unwrap_or_default()
-                        });
-                        self.policy
-                            .after_failure(job.attempt, failing_for, fastrand::f64())
-                    }
-                };
-                if let AfterFailure::RetryIn(delay) = after {
-                    tracing::warn!(
-                        order_id = %id, attempt = job.attempt, error = %failure, retry_in = ?delay,
-                        "invoice not sent; will retry"
-                    );
-                }
-                let error = failure.to_string();
-                let recorded = self
-                    .record(
-                        &job,
-                        Outcome::Failed {
-                            error: &error,
-                            after,
-                        },
-                        record_until,
-                    )
-                    .await;
-                if let (Recorded::Written, AfterFailure::Dead(why)) = (recorded, after) {
-                    tracing::error!(
-                        order_id = %id, attempt = job.attempt, error = %failure, reason = why.as_str(),
-                        "invoice job dead; ResendInvoice re-queues it"
-                    );
-                    metrics::counter!("shop_invoices_dead_total", "reason" => why.as_str())
-                        .increment(1);
-                }
-            }
-        }
-    }
-
-    async fn deliver(
-        &self,
-        job: ClaimedJob,
-        order: Result<Order, String>,
-    ) -> Result<shop_invoice::Delivery, Failure> {
-        let order = order.map_err(Failure::Retryable)?;
-        let invoice = invoice_for(&order, &job, &self.seller);
-        // On a thread of its own at a lower priority: see `render`.
-        let message = self
-            .renderer
-            .compose(invoice, self.from.clone())
-            .await
-            .map_err(|e| Failure::Retryable(e.to_string()))?
-            .map_err(|e| Failure::Permanent(e.to_string()))?;
-        self.mailer
-            .send(&message)
-            .await
-            .map_err(|e| Failure::Retryable(e.to_string()))
-    }
-}
-
-/// Why an attempt failed.
-#[derive(Debug, thiserror::Error)]
-enum Failure {
-    /// Retrying cannot help (the invoice itself cannot be built).
-    #[error("{0}")]
-    Permanent(String),
-    /// Sending failed; retried for the retry window (a 5xx may be a relay's passing
-    /// misconfiguration, and an operator can fix it).
-    #[error("{0}")]
-    Retryable(String),
 }

@@ -13,6 +13,8 @@ pub struct Model {
     pub message_id: String,
     pub sent_at: Option<ChronoDateTimeUtc>,
     pub failing_since: Option<ChronoDateTimeUtc>,
+    /// The W3C `traceparent` of the request that queued the job, if it ran in a trace.
+    pub trace_context: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }
