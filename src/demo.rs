@@ -132,6 +132,7 @@ async fn awaiting_demo_order(
                 status: ord::OrderStatus::AwaitingPayment.into(),
                 page_size: 1000,
                 page_token,
+                ..Default::default()
             })
             .await?
             .into_inner();
@@ -164,6 +165,7 @@ async fn create_demo_order(
                     product_id: product.id.clone(),
                     delta: quantity - product.available,
                     reason: "demo restock".into(),
+                    ..Default::default()
                 })
                 .await
                 .with_context(|| format!("restocking {sku}"))?;
@@ -205,6 +207,7 @@ async fn demo_products(
             .list_products(inv::ListProductsRequest {
                 page_size: 1000,
                 page_token,
+                ..Default::default()
             })
             .await?
             .into_inner();

@@ -2,10 +2,10 @@
 //! and return domain types; every multi-row change is one transaction, retried as a whole
 //! on lock conflicts, and run to its end even if the caller goes away.
 
-mod reconciliation;
 mod commit;
 mod entity;
 mod products;
+mod reconciliation;
 mod reservations;
 
 use std::future::Future;
