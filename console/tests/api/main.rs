@@ -2,6 +2,7 @@
 //! over one real database (SQLite; PostgreSQL too when `TEST_DATABASE_URL` is set), real gRPC
 //! between them, and an HTTP client that keeps cookies like a browser.
 
+mod browser;
 mod helpers;
 mod orders;
 mod products;
