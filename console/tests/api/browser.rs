@@ -13,6 +13,7 @@ use std::{
 };
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use shop_common::testing::Backend;
 use shop_proto::{inventory::v1 as inv, orders::v1 as pb};
 
@@ -62,13 +63,10 @@ async fn browser() -> Option<(Driver, Client)> {
                      "--disable-gpu", "--window-size=1200,860", "--hide-scrollbars"]
         }),
     );
-    // fantoccini's TLS (unused here: chromedriver speaks plain HTTP) needs a provider chosen.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let url = format!("http://127.0.0.1:{port}");
     // chromedriver needs a moment to listen.
     for _ in 0..50 {
-        let connected = ClientBuilder::rustls()
-            .expect("rustls")
+        let connected = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities.clone())
             .connect(&url)
             .await;
