@@ -25,7 +25,17 @@ async fn sign_in_and_out(backend: Backend) {
         "signed out: to the sign-in form"
     );
 
-    let (status, form) = app.get("/login").await;
+    let response = app.http.get(app.url("/login")).send().await.unwrap();
+    let headers = response.headers().clone();
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(headers["cache-control"], "no-store");
+    let (status, form) = (response.status(), response.text().await.unwrap());
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains(r#"<label for="name">Name</label>"#), "{form}");
     assert!(form.contains(r#"<label for="password">Password</label>"#));
