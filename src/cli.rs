@@ -9,6 +9,7 @@ use shop_common::{
     metrics::MetricsArgs,
     telemetry::LogFormat,
 };
+use shop_console::config::ConsoleConfig;
 use shop_facade::config::FacadeConfig;
 use shop_inventory::config::InventoryConfig;
 use shop_orders::config::{OrdersConfig, WorkerConfig};
@@ -56,6 +57,10 @@ pub enum Command {
     Facade(FacadeArgs),
     /// Run only the invoice worker.
     Worker(WorkerArgs),
+    /// Run only the operator console (HTTP); it calls inventory and orders at
+    /// SHOP_INVENTORY_URL and SHOP_ORDERS_URL. `shop console hash-password` makes an
+    /// operator's password hash for SHOP_CONSOLE_USERS.
+    Console(Box<ConsoleArgs>),
     /// Reconcile: check every product's counters against its reservations (through the
     /// inventory service); exits 1 when any drift.
     Check(CheckArgs),
@@ -81,7 +86,11 @@ impl Command {
             Command::Orders(_) => Some("shop-orders"),
             Command::Facade(_) => Some("shop-facade"),
             Command::Worker(_) => Some("shop-worker"),
-            Command::Check(_) | Command::Probe(_) | Command::Migrate { .. } => None,
+            Command::Console(args) if args.action.is_none() => Some("shop-console"),
+            Command::Console(_)
+            | Command::Check(_)
+            | Command::Probe(_)
+            | Command::Migrate { .. } => None,
         }
     }
 }
@@ -141,6 +150,32 @@ pub struct WorkerArgs {
     pub metrics: MetricsArgs,
 }
 
+/// Settings of `shop console`: HTTP, sign-in, and how it calls the services.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ConsoleArgs {
+    /// A tool instead of the console.
+    #[command(subcommand)]
+    pub action: Option<ConsoleAction>,
+    #[command(flatten)]
+    pub console: ConsoleConfig,
+    #[command(flatten)]
+    pub inventory: InventoryUrl,
+    #[command(flatten)]
+    pub orders: OrdersUrl,
+    #[command(flatten)]
+    pub security: ClientSecurity,
+}
+
+/// `shop console` tools.
+#[derive(Debug, Subcommand)]
+pub enum ConsoleAction {
+    /// Read a password (asked for on a terminal, otherwise the first line of standard input;
+    /// never an argument, which `ps` would show) and print its argon2 hash, to put into
+    /// SHOP_CONSOLE_USERS as `name:hash`.
+    HashPassword,
+}
+
 /// Settings of `shop check`: how it calls inventory.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -164,6 +199,8 @@ pub struct ServeArgs {
     pub facade: FacadeConfig,
     #[command(flatten)]
     pub worker: WorkerConfig,
+    #[command(flatten)]
+    pub console: ConsoleConfig,
     #[command(flatten)]
     pub token: GrpcToken,
     #[command(flatten)]

@@ -23,6 +23,9 @@ pub fn generate_key() -> String {
     format!("demo-{}", uuid::Uuid::new_v4().simple())
 }
 
+/// The name of the one-off console operator on the embedded defaults.
+pub const CONSOLE_OPERATOR: &str = "admin";
+
 /// Where the demo finds the running components.
 pub struct Demo {
     pub inventory: SocketAddr,
@@ -30,6 +33,10 @@ pub struct Demo {
     pub http: SocketAddr,
     /// The key generated for this run, if the user set none.
     pub generated_key: Option<String>,
+    /// Where the operator console listens, when it runs.
+    pub console: Option<SocketAddr>,
+    /// The one-off console password of [`CONSOLE_OPERATOR`], when no operators are set.
+    pub console_password: Option<String>,
     /// How to call the gRPC services: token and TLS.
     pub security: ClientSecurity,
     /// Whether the gRPC services speak TLS.
@@ -91,12 +98,13 @@ impl Demo {
              curl -i -X POST {url} -H {key_header} -H 'Content-Type: application/json' \
              -d '{{\"order_id\": \"{id}\", \"status\": \"paid\"}}'\n\n\
              The invoice mail then appears under SHOP_MAIL_DIR (default data/mail/); the next \
-             run offers a new order.\n{signing}",
+             run offers a new order.\n{signing}{console}",
             inventory = self.inventory,
             orders = self.orders,
             id = order.id,
             total = order.total_minor,
             currency = order.currency,
+            console = self.console_line(),
             signing = if self.signed {
                 "Webhooks must also be signed (SHOP_WEBHOOK_SIGNING_SECRETS): add an \
                  X-Webhook-Signature header, see the README.\n"
@@ -104,6 +112,24 @@ impl Demo {
                 ""
             },
         )
+    }
+}
+
+impl Demo {
+    /// The console's address and, for a one-off operator, its password (printed once: it
+    /// lives only as long as this run).
+    fn console_line(&self) -> String {
+        match (&self.console, &self.console_password) {
+            (Some(addr), Some(password)) => format!(
+                "\nOperator console: http://{addr}/  sign in as {CONSOLE_OPERATOR} with password \
+                 {password}\n  (a one-off password for this run; set SHOP_CONSOLE_USERS for \
+                 lasting accounts)\n"
+            ),
+            (Some(addr), None) => {
+                format!("\nOperator console: http://{addr}/  (operators from SHOP_CONSOLE_USERS)\n")
+            }
+            (None, _) => String::new(),
+        }
     }
 }
 
@@ -132,6 +158,7 @@ async fn awaiting_demo_order(
                 status: ord::OrderStatus::AwaitingPayment.into(),
                 page_size: 1000,
                 page_token,
+                ..Default::default()
             })
             .await?
             .into_inner();
@@ -164,6 +191,7 @@ async fn create_demo_order(
                     product_id: product.id.clone(),
                     delta: quantity - product.available,
                     reason: "demo restock".into(),
+                    ..Default::default()
                 })
                 .await
                 .with_context(|| format!("restocking {sku}"))?;
@@ -205,6 +233,7 @@ async fn demo_products(
             .list_products(inv::ListProductsRequest {
                 page_size: 1000,
                 page_token,
+                ..Default::default()
             })
             .await?
             .into_inner();

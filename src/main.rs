@@ -6,6 +6,7 @@
 mod check;
 mod cli;
 mod demo;
+mod password;
 mod probe;
 mod run;
 

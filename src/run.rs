@@ -8,6 +8,7 @@ use shop_common::{
     liveness::Heartbeat,
     metrics::MetricsArgs,
 };
+use shop_console::{startup::Console, users::Operators};
 use shop_facade::startup::Facade;
 use shop_inventory::{config::InventoryConfig, startup::Inventory};
 use shop_orders::{startup::Orders, worker::Worker};
@@ -15,7 +16,10 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    cli::{CheckArgs, Command, FacadeArgs, InventoryArgs, OrdersArgs, ServeArgs, WorkerArgs},
+    cli::{
+        CheckArgs, Command, ConsoleAction, ConsoleArgs, FacadeArgs, InventoryArgs, OrdersArgs,
+        ServeArgs, WorkerArgs,
+    },
     demo,
 };
 
@@ -121,8 +125,46 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             });
             components.wait().await
         }
+        Command::Console(args) => console(*args, shutdown).await,
         Command::Serve(args) => serve(*args, shutdown).await,
     }
+}
+
+async fn console(args: ConsoleArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let ConsoleArgs {
+        action,
+        console,
+        inventory,
+        orders,
+        security,
+    } = args;
+    if let Some(ConsoleAction::HashPassword) = action {
+        return crate::password::print_hash();
+    }
+    let inventory = Upstream::remote(inventory.inventory_url, security.clone());
+    let orders = Upstream::remote(orders.orders_url, security);
+    let console = Console::build(console, inventory, orders, None).await?;
+    console.run(shutdown).await?;
+    Ok(())
+}
+
+/// The operators of `shop serve`'s console: those of SHOP_CONSOLE_USERS; on the embedded
+/// defaults without them, a one-off operator whose password is printed; otherwise none (the
+/// console does not run).
+fn serve_operators(
+    config: &shop_console::config::ConsoleConfig,
+    embedded: bool,
+) -> anyhow::Result<(Option<Operators>, Option<String>)> {
+    if let Some(operators) = shop_console::startup::configured_operators(config)? {
+        return Ok((Some(operators), None));
+    }
+    if !embedded {
+        tracing::info!("SHOP_CONSOLE_USERS is not set: the operator console does not run");
+        return Ok((None, None));
+    }
+    let password = shop_console::users::generate_password();
+    let operators = Operators::single(demo::CONSOLE_OPERATOR, &password);
+    Ok((Some(operators), Some(password)))
 }
 
 // Every component reads its TLS files (`….tls.config()`) before it opens the database, so a
@@ -216,6 +258,7 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
         orders,
         mut facade,
         worker,
+        console,
         token,
         server_tls,
         client_tls,
@@ -227,6 +270,7 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
         return Err(shop_facade::startup::StartError::MissingWebhookKey.into());
     }
     let seller = worker.seller.resolve(embedded)?;
+    let (operators, console_password) = serve_operators(&console, embedded)?;
     // With TLS configured, the components talk TLS to each other too.
     let tls = server_tls.cert.is_some();
     let server = ServerSecurity {
@@ -261,12 +305,26 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
     let facade = Facade::build(facade, local(orders.local_addr(), orders.in_process()))?
         .with_foreground(foreground.clone());
     let worker = Worker::new(&worker, seller, db)?.with_foreground(foreground);
+    let console = match operators {
+        Some(operators) => Some(
+            Console::build(
+                console,
+                local(inventory.local_addr(), inventory.in_process()),
+                local(orders.local_addr(), orders.in_process()),
+                Some(operators),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let heartbeat = worker.heartbeat();
     let demo = embedded.then(|| demo::Demo {
         inventory: inventory.local_addr(),
         orders: orders.local_addr(),
         http: facade.local_addr(),
         generated_key,
+        console: console.as_ref().map(Console::local_addr),
+        console_password,
         security: client.clone(),
         tls,
         signed,
@@ -289,6 +347,12 @@ async fn serve(args: ServeArgs, shutdown: CancellationToken) -> anyhow::Result<(
         worker.run(token).await;
         Ok(())
     });
+    if let Some(console) = console {
+        components.spawn(
+            "console",
+            |token| async move { Ok(console.run(token).await?) },
+        );
+    }
     if let Some(demo) = demo {
         tokio::spawn(async move {
             if let Err(e) = demo.seed_and_announce().await {

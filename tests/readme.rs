@@ -113,6 +113,10 @@ fn check(script: &str, dir: &std::path::Path, what: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let report = format!("{what}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
     assert!(!stderr.contains("ERROR"), "a command failed: {report}");
+    assert!(
+        !stderr.contains("Traceback"),
+        "a python3 step failed: {report}"
+    );
     assert!(!stderr.contains("command not found"), "{report}");
     // A body without a final newline runs into the next status line: search, not split.
     let answered: Vec<u16> = stdout

@@ -17,6 +17,7 @@ const SUBCOMMANDS: &[&[&str]] = &[
     &["orders"],
     &["facade"],
     &["worker"],
+    &["console"],
     &["check"],
     &["migrate"],
     &["probe", "grpc", "http://127.0.0.1:1"],
@@ -85,6 +86,12 @@ fn sample(variable: &str) -> (&'static str, Option<&'static str>, &'static [&'st
         "SHOP_GRPC_TOKEN" | "SHOP_WEBHOOK_KEY" | "SHOP_WEBHOOK_SIGNING_SECRETS" => {
             ("pw-secret", None, &[])
         }
+        "SHOP_CONSOLE_ADDR" => ("127.0.0.1:41005", Some("127.0.0.1:41005"), &[]),
+        "SHOP_CONSOLE_USERS" => ("ada:$argon2id$v=19$m=19456,t=2,p=1$pw-secret", None, &[]),
+        "SHOP_CONSOLE_SESSION_KEY" => ("pw-secret-pw-secret-pw-secret-pw-secret", None, &[]),
+        "SHOP_CONSOLE_SECURE_COOKIE" => ("true", Some("secure_cookie: true"), &[]),
+        "SHOP_CONSOLE_SESSION_TTL" => ("1015s", Some("1015s"), &[]),
+        "SHOP_CONSOLE_GRPC_TIMEOUT" => ("1016s", Some("1016s"), &[]),
         "SHOP_GRPC_TLS_CERT" => (
             "/etc/t/server.crt",
             Some("/etc/t/server.crt"),

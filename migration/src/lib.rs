@@ -10,6 +10,7 @@ mod m20261126_000002_orders;
 mod m20261202_000003_invoice_failing_since;
 mod m20261207_000004_invoice_documents;
 mod m20261208_000005_invoice_trace_context;
+mod m20261208_000006_operator_console;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000003_invoice_failing_since::Migration),
             Box::new(m20261207_000004_invoice_documents::Migration),
             Box::new(m20261208_000005_invoice_trace_context::Migration),
+            Box::new(m20261208_000006_operator_console::Migration),
         ]
     }
 }

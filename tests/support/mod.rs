@@ -19,6 +19,9 @@ pub fn shop() -> Command {
         }
     }
     command.env("RUST_LOG", "warn");
+    // `shop serve` on SQLite also runs the operator console; tests run side by side, so not
+    // on its fixed default port (a test that cares sets its own).
+    command.env("SHOP_CONSOLE_ADDR", "127.0.0.1:0");
     command
 }
 

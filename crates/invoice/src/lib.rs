@@ -34,7 +34,7 @@ pub mod testing;
 pub use config::{DEFAULT_MAIL_DIR, DEFAULT_MAIL_FROM, MailConfig, parse_mailbox};
 pub use invoice::{Invoice, InvoiceError, InvoiceLine};
 pub use logo::Logo;
-pub use mail::{attachment_name, compose, message_id, subject};
+pub use mail::{attachment_name, compose, compose_with_pdf, message_id, subject};
 pub use money::{currency_exponent, format_minor};
 pub use pdf::render_pdf;
 pub use seller::{

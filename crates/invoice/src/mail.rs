@@ -35,6 +35,16 @@ pub fn attachment_name(order_id: Uuid) -> String {
 /// the PDF from [`render_pdf`] as `invoice-<order id>.pdf`. The Message-ID is
 /// [`message_id`]; the Date is now.
 pub fn compose(invoice: &Invoice, from: &Mailbox) -> Result<Message, InvoiceError> {
+    compose_with_pdf(invoice, from, render_pdf(invoice)?)
+}
+
+/// [`compose`] with the PDF already rendered by [`render_pdf`] (for a caller that keeps the
+/// document too).
+pub fn compose_with_pdf(
+    invoice: &Invoice,
+    from: &Mailbox,
+    pdf: Vec<u8>,
+) -> Result<Message, InvoiceError> {
     let email =
         invoice
             .customer_email
@@ -47,7 +57,6 @@ pub fn compose(invoice: &Invoice, from: &Mailbox) -> Result<Message, InvoiceErro
     let name = invoice.customer_name.trim();
     let to = Mailbox::new((!name.is_empty()).then(|| name.to_owned()), email);
 
-    let pdf = render_pdf(invoice)?;
     let attachment = Attachment::new(attachment_name(invoice.order_id))
         .body(pdf, ContentType::parse("application/pdf")?);
     let body = MultiPart::mixed()

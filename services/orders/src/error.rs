@@ -52,6 +52,10 @@ pub enum Error {
     /// The order has no invoice job (it was never confirmed).
     #[error("order {0} has no invoice: it was never confirmed")]
     NoInvoice(OrderId),
+    /// The order's invoice PDF is not kept (not composed yet, or composed before PDFs were
+    /// kept).
+    #[error("order {0} has no invoice PDF yet: its invoice has not been composed")]
+    NoInvoicePdf(OrderId),
     /// The inventory service cannot be reached or did not answer in time.
     #[error("inventory unavailable: {0}")]
     InventoryUnavailable(String),
@@ -82,7 +86,9 @@ impl From<Error> for Status {
                 message,
                 ErrorDetails::with_bad_request_violation(field, reason),
             ),
-            Error::OrderNotFound(_) | Error::ProductNotFound(_) => Status::not_found(message),
+            Error::OrderNotFound(_) | Error::ProductNotFound(_) | Error::NoInvoicePdf(_) => {
+                Status::not_found(message)
+            }
             Error::InsufficientStock(_) => Status::with_error_details(
                 Code::FailedPrecondition,
                 message,

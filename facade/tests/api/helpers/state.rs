@@ -42,6 +42,7 @@ impl TestApp {
                 product_id: product_id.into(),
                 delta,
                 reason: "stock count".into(),
+                ..Default::default()
             })
             .await
             .expect("adjust stock");

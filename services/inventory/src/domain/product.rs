@@ -130,14 +130,17 @@ pub struct StockAdjustment {
     pub delta: StockDelta,
     /// Why (free text, at most 500 characters).
     pub reason: String,
+    /// Who (an operator's name, at most 100 characters; empty for programs).
+    pub operator: String,
 }
 
 impl StockAdjustment {
-    /// Parses the `reason` field and assembles the adjustment.
+    /// Parses the `reason` and `operator` fields and assembles the adjustment.
     pub fn new(
         product_id: ProductId,
         delta: StockDelta,
         reason: &str,
+        operator: &str,
     ) -> Result<Self, InvalidField> {
         if reason.chars().count() > 500 {
             return Err(InvalidField::new(
@@ -145,10 +148,18 @@ impl StockAdjustment {
                 "must be at most 500 characters",
             ));
         }
+        let operator = operator.trim();
+        if operator.chars().count() > 100 || operator.chars().any(char::is_control) {
+            return Err(InvalidField::new(
+                "operator",
+                "must be at most 100 characters, without control characters",
+            ));
+        }
         Ok(Self {
             product_id,
             delta,
             reason: reason.trim().to_owned(),
+            operator: operator.to_owned(),
         })
     }
 }

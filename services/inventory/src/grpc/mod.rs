@@ -58,9 +58,10 @@ impl InventoryService for InventoryApi {
         let request = request.into_inner();
         let limit = paging::page_size(request.page_size).map_err(Error::from)?;
         let after = paging::parse_page_token(&request.page_token).map_err(Error::from)?;
+        let search = Some(request.query.trim()).filter(|q| !q.is_empty());
         let products = self
             .store
-            .list_products(after.map(ProductId::from_uuid), limit)
+            .list_products(search, after.map(ProductId::from_uuid), limit)
             .await?;
         let last = products.last().map(|p| p.id.as_uuid());
         let next_page_token = paging::next_page_token(products.len(), limit, last);
@@ -78,13 +79,14 @@ impl InventoryService for InventoryApi {
                     id,
                     StockDelta::parse(request.delta.into())?,
                     &request.reason,
+                    &request.operator,
                 )
             })
             .map_err(Error::from)?;
         let product = self.store.adjust_stock(&adjustment).await?;
         tracing::info!(
             product_id = %product.id, delta = request.delta, reason = %adjustment.reason,
-            stock = product.stock, "stock adjusted"
+            operator = %adjustment.operator, stock = product.stock, "stock adjusted"
         );
         Ok(Response::new(product.into()))
     }

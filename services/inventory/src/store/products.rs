@@ -3,8 +3,8 @@
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 use shop_common::db::Transactional as _;
 
@@ -69,12 +69,28 @@ impl Store {
     /// creation order.
     pub async fn list_products(
         &self,
+        search: Option<&str>,
         after: Option<ProductId>,
         limit: u64,
     ) -> Result<Vec<Product>, Error> {
         let mut query = product::Entity::find()
             .order_by_asc(product::Column::Id)
             .limit(limit);
+        if let Some(search) = search {
+            // Any case, and the text taken literally (`%` and `_` are not wildcards here).
+            let escaped = search
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
+            let lower = |column| Expr::expr(Func::lower(Expr::col(column)));
+            query = query.filter(
+                Condition::any()
+                    .add(lower(product::Column::Sku).like(pattern.clone()))
+                    .add(lower(product::Column::Name).like(pattern)),
+            );
+        }
         if let Some(after) = after {
             query = query.filter(product::Column::Id.gt(after.as_uuid()));
         }
@@ -138,6 +154,7 @@ impl Store {
             product_id: Set(id.as_uuid()),
             delta: Set(delta),
             reason: Set(adjustment.reason.clone()),
+            operator: Set(adjustment.operator.clone()),
             created_at: Set(now),
         }
         .insert(&txn)

@@ -142,6 +142,7 @@ impl TestApp {
                 product_id: product_id.into(),
                 delta,
                 reason: "test".into(),
+                ..Default::default()
             })
             .await
             .map(tonic::Response::into_inner)

@@ -2,6 +2,7 @@
 //! database (SQLite; PostgreSQL too when `TEST_DATABASE_URL` is set), a tonic client.
 
 mod helpers;
+mod operators;
 mod products;
 mod reconciliation;
 mod reservations;

@@ -118,6 +118,7 @@ async fn bad_product_input(backend: Backend) {
                     product_id: "42".into(),
                     delta: 1,
                     reason: "".into(),
+                    ..Default::default()
                 })
                 .await,
         ),
@@ -128,6 +129,7 @@ async fn bad_product_input(backend: Backend) {
                     product_id: product.id.clone(),
                     delta: 0,
                     reason: "".into(),
+                    ..Default::default()
                 })
                 .await,
         ),
@@ -137,6 +139,7 @@ async fn bad_product_input(backend: Backend) {
                 .list_products(pb::ListProductsRequest {
                     page_size: -1,
                     page_token: "".into(),
+                    ..Default::default()
                 })
                 .await
                 .map(|_| tonic::Response::new(pb::Product::default())),
@@ -147,6 +150,7 @@ async fn bad_product_input(backend: Backend) {
                 .list_products(pb::ListProductsRequest {
                     page_size: 1,
                     page_token: "%%%".into(),
+                    ..Default::default()
                 })
                 .await
                 .map(|_| tonic::Response::new(pb::Product::default())),
@@ -196,6 +200,7 @@ async fn listing_pages(backend: Backend) {
             .list_products(pb::ListProductsRequest {
                 page_size: 3,
                 page_token: token,
+                ..Default::default()
             })
             .await
             .unwrap()

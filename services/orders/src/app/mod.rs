@@ -14,7 +14,7 @@ use tonic::Status;
 use uuid::Uuid;
 
 use crate::{
-    domain::{NewOrder, Order, OrderEvent, OrderId},
+    domain::{NewOrder, Order, OrderEvent, OrderId, RefundMark},
     error::Error,
     faults::Faults,
     inventory::{InventoryClient, InventoryError},
@@ -188,6 +188,38 @@ impl OrdersApp {
                 action: "it cannot be cancelled",
             }),
         }
+    }
+
+    /// Records that an operator refunded the payment of an order flagged for refund.
+    /// Idempotent: refunded already, the order is returned as it is.
+    pub async fn mark_refunded(&self, id: OrderId, mark: &RefundMark) -> Result<Order, Error> {
+        match self.store.mark_refunded(id, mark).await? {
+            Applied::Moved(order) => {
+                tracing::info!(order_id = %id, operator = %mark.operator, note = %mark.note, "payment marked refunded");
+                Ok(order)
+            }
+            Applied::Unchanged(order) => Ok(order),
+            Applied::Refused(order) => Err(Error::WrongStatus {
+                id,
+                status: order.status,
+                action: "only an order whose payment must be refunded can be marked refunded",
+            }),
+        }
+    }
+
+    /// The invoice PDF of an order as it was attached to the mail, with its number.
+    pub async fn invoice_pdf(&self, id: OrderId) -> Result<(Vec<u8>, String), Error> {
+        let job = self.store.invoice_job(id).await?;
+        let pdf = self
+            .store
+            .invoice_pdf(id)
+            .await?
+            .ok_or(Error::NoInvoicePdf(id))?;
+        let number = job
+            .invoice_number
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        Ok((pdf, number))
     }
 
     async fn release_quietly(&self, reservation_id: Uuid) {

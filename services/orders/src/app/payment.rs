@@ -88,7 +88,7 @@ impl OrdersApp {
     async fn record_paid(&self, order: Order) -> Result<(Order, PaymentOutcome), Error> {
         match order.status {
             // A repeat: the payment was recorded already (confirmed, or flagged for refund).
-            OrderStatus::Confirmed | OrderStatus::RefundRequired => {
+            OrderStatus::Confirmed | OrderStatus::RefundRequired | OrderStatus::Refunded => {
                 self.duplicate_payment(order).await
             }
             OrderStatus::Cancelled => self.retake(order).await,

@@ -10,6 +10,7 @@ mod order;
 mod payment;
 #[cfg(test)]
 mod proptests;
+mod refund;
 
 pub use customer::{CustomerAddress, CustomerName, Email, MAX_ADDRESS_CHARS};
 pub use ids::{OrderId, ProductId};
@@ -20,4 +21,5 @@ pub use new_order::{
 };
 pub use order::{OrderEvent, OrderStatus, Step, sources, transition};
 pub use payment::{PaymentEvent, PaymentOutcome, PaymentStatus, RefundCause};
+pub use refund::{OrderFilter, Refund, RefundMark};
 pub use shop_common::validation::InvalidField;

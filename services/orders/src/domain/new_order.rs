@@ -194,6 +194,8 @@ pub struct Order {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// Its refund, once an operator marked it refunded.
+    pub refund: Option<super::Refund>,
 }
 
 impl Order {

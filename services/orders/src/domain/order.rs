@@ -30,6 +30,10 @@ pub enum OrderStatus {
     /// refunded. Stored, and shown by the API, as cancelled with `refund_required` set.
     #[strum(serialize = "cancelled")]
     RefundRequired,
+    /// Cancelled, and its payment refunded (marked by an operator). Stored, and shown by the
+    /// API, as cancelled with `refunded_at` set.
+    #[strum(serialize = "cancelled")]
+    Refunded,
 }
 
 impl OrderStatus {
@@ -43,12 +47,18 @@ impl OrderStatus {
         self == Self::RefundRequired
     }
 
-    /// The status stored as `status` and `refund_required`.
-    pub fn from_stored(status: &str, refund_required: bool) -> Option<Self> {
-        Self::VARIANTS
-            .iter()
-            .copied()
-            .find(|s| s.as_str() == status && s.refund_required() == refund_required)
+    /// Whether it was refunded (the stored `refunded_at` is set).
+    pub fn refunded(self) -> bool {
+        self == Self::Refunded
+    }
+
+    /// The status stored as `status`, `refund_required` and whether `refunded_at` is set.
+    pub fn from_stored(status: &str, refund_required: bool, refunded: bool) -> Option<Self> {
+        Self::VARIANTS.iter().copied().find(|s| {
+            s.as_str() == status
+                && s.refund_required() == refund_required
+                && s.refunded() == refunded
+        })
     }
 }
 
@@ -66,16 +76,19 @@ pub enum OrderEvent {
     DeadlinePassed,
     /// The payment provider reported a failed payment.
     PaymentFailed,
+    /// An operator refunded the payment of an order flagged for refund.
+    MarkRefunded,
 }
 
 impl OrderEvent {
     /// Every event.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::StockCommitted,
         Self::PaidWithoutStock,
         Self::Cancel,
         Self::DeadlinePassed,
         Self::PaymentFailed,
+        Self::MarkRefunded,
     ];
 }
 
@@ -93,7 +106,7 @@ pub enum Step {
 /// The order state machine: the one function every status change goes through.
 pub fn transition(from: OrderStatus, event: OrderEvent) -> Step {
     use OrderEvent as E;
-    use OrderStatus::{AwaitingPayment, Cancelled, Confirmed, RefundRequired};
+    use OrderStatus::{AwaitingPayment, Cancelled, Confirmed, RefundRequired, Refunded};
     match (from, event) {
         (AwaitingPayment, E::StockCommitted) => Step::To(Confirmed),
         // A late payment for a cancelled order whose stock could be taken after all; or a
@@ -101,22 +114,29 @@ pub fn transition(from: OrderStatus, event: OrderEvent) -> Step {
         // goods follow, so nothing is to be refunded.
         (Cancelled | RefundRequired, E::StockCommitted) => Step::To(Confirmed),
         (Confirmed, E::StockCommitted) => Step::Stay,
+        // Its money went back to the customer: the goods do not follow any more.
+        (Refunded, E::StockCommitted) => Step::Refuse,
 
         (AwaitingPayment | Cancelled, E::PaidWithoutStock) => Step::To(RefundRequired),
         // Flagged once: a repeated or concurrent payment report changes nothing.
-        (RefundRequired, E::PaidWithoutStock) => Step::Stay,
+        (RefundRequired | Refunded, E::PaidWithoutStock) => Step::Stay,
         (Confirmed, E::PaidWithoutStock) => Step::Refuse,
 
         (AwaitingPayment, E::Cancel) => Step::To(Cancelled),
-        (Cancelled | RefundRequired, E::Cancel) => Step::Stay,
+        (Cancelled | RefundRequired | Refunded, E::Cancel) => Step::Stay,
         (Confirmed, E::Cancel) => Step::Refuse,
 
         (AwaitingPayment, E::DeadlinePassed) => Step::To(Cancelled),
-        (Cancelled | RefundRequired | Confirmed, E::DeadlinePassed) => Step::Stay,
+        (Cancelled | RefundRequired | Refunded | Confirmed, E::DeadlinePassed) => Step::Stay,
 
         // A failed payment leaves an order awaiting payment payable again, and touches no
         // other order.
         (_, E::PaymentFailed) => Step::Stay,
+
+        (RefundRequired, E::MarkRefunded) => Step::To(Refunded),
+        // Marked once: the first operator's record stays.
+        (Refunded, E::MarkRefunded) => Step::Stay,
+        (AwaitingPayment | Confirmed | Cancelled, E::MarkRefunded) => Step::Refuse,
     }
 }
 
@@ -134,7 +154,7 @@ pub fn sources(event: OrderEvent) -> Vec<OrderStatus> {
 mod tests {
     use super::*;
     use OrderEvent as E;
-    use OrderStatus::{AwaitingPayment, Cancelled, Confirmed, RefundRequired};
+    use OrderStatus::{AwaitingPayment, Cancelled, Confirmed, RefundRequired, Refunded};
 
     #[test]
     fn every_event_in_every_status_is_decided_by_the_state_machine() {
@@ -163,6 +183,16 @@ mod tests {
             (RefundRequired, E::Cancel, Step::Stay),
             (RefundRequired, E::DeadlinePassed, Step::Stay),
             (RefundRequired, E::PaymentFailed, Step::Stay),
+            (RefundRequired, E::MarkRefunded, Step::To(Refunded)),
+            (AwaitingPayment, E::MarkRefunded, Step::Refuse),
+            (Confirmed, E::MarkRefunded, Step::Refuse),
+            (Cancelled, E::MarkRefunded, Step::Refuse),
+            (Refunded, E::StockCommitted, Step::Refuse),
+            (Refunded, E::PaidWithoutStock, Step::Stay),
+            (Refunded, E::Cancel, Step::Stay),
+            (Refunded, E::DeadlinePassed, Step::Stay),
+            (Refunded, E::PaymentFailed, Step::Stay),
+            (Refunded, E::MarkRefunded, Step::Stay),
         ];
         assert_eq!(
             table.len(),
@@ -186,17 +216,23 @@ mod tests {
             vec![AwaitingPayment, Cancelled]
         );
         assert!(sources(E::PaymentFailed).is_empty());
+        assert_eq!(sources(E::MarkRefunded), vec![RefundRequired]);
     }
 
     #[test]
     fn statuses_round_trip_through_their_stored_columns() {
         for &status in OrderStatus::VARIANTS {
             assert_eq!(
-                OrderStatus::from_stored(status.as_str(), status.refund_required()),
+                OrderStatus::from_stored(
+                    status.as_str(),
+                    status.refund_required(),
+                    status.refunded()
+                ),
                 Some(status)
             );
         }
-        assert_eq!(OrderStatus::from_stored("confirmed", true), None);
-        assert_eq!(OrderStatus::from_stored("maybe", false), None);
+        assert_eq!(OrderStatus::from_stored("confirmed", true, false), None);
+        assert_eq!(OrderStatus::from_stored("cancelled", true, true), None);
+        assert_eq!(OrderStatus::from_stored("maybe", false, false), None);
     }
 }

@@ -1,11 +1,12 @@
 //! Conversions between protobuf messages and domain types.
 
+use chrono::{DateTime, Utc};
 use shop_common::{grpc::timestamp, validation::InvalidField};
 use shop_proto::orders::v1 as pb;
 
 use crate::domain::{
-    InvoiceJob, InvoiceJobState, ItemForm, Order, OrderForm, OrderStatus, PaymentEvent,
-    PaymentOutcome, PaymentStatus,
+    InvoiceJob, InvoiceJobState, ItemForm, Order, OrderFilter, OrderForm, OrderStatus,
+    PaymentEvent, PaymentOutcome, PaymentStatus,
 };
 
 /// The unparsed order of a `CreateOrderRequest`.
@@ -41,6 +42,32 @@ pub fn status_filter(raw: i32) -> Result<Option<OrderStatus>, InvalidField> {
             format!("unknown order status {raw}"),
         )),
     }
+}
+
+/// The filters and order of a `ListOrdersRequest`.
+pub fn order_filter(request: &pb::ListOrdersRequest) -> Result<OrderFilter, InvalidField> {
+    let email = request.customer_email.trim();
+    Ok(OrderFilter {
+        status: status_filter(request.status)?,
+        customer_email: (!email.is_empty()).then(|| email.to_owned()),
+        created_after: request
+            .created_after
+            .map(|t| datetime("created_after", t))
+            .transpose()?,
+        created_before: request
+            .created_before
+            .map(|t| datetime("created_before", t))
+            .transpose()?,
+        newest_first: OrderFilter::parse_order_by(&request.order_by)?,
+    })
+}
+
+/// A request's timestamp field as a time, or an error naming the field.
+fn datetime(field: &str, t: prost_types::Timestamp) -> Result<DateTime<Utc>, InvalidField> {
+    u32::try_from(t.nanos)
+        .ok()
+        .and_then(|nanos| DateTime::from_timestamp(t.seconds, nanos))
+        .ok_or_else(|| InvalidField::new(field, "is not a valid timestamp"))
 }
 
 /// The reported payment status: PAID or FAILED.
@@ -107,7 +134,9 @@ impl From<Order> for pb::Order {
         let status = match o.status {
             OrderStatus::AwaitingPayment => pb::OrderStatus::AwaitingPayment,
             OrderStatus::Confirmed => pb::OrderStatus::Confirmed,
-            OrderStatus::Cancelled | OrderStatus::RefundRequired => pb::OrderStatus::Cancelled,
+            OrderStatus::Cancelled | OrderStatus::RefundRequired | OrderStatus::Refunded => {
+                pb::OrderStatus::Cancelled
+            }
         };
         Self {
             id: o.id.to_string(),
@@ -135,6 +164,10 @@ impl From<Order> for pb::Order {
             payment_deadline: Some(timestamp(o.payment_deadline)),
             cancel_reason: o.cancel_reason,
             refund_required: o.status.refund_required(),
+            refunded_at: o.refund.as_ref().map(|r| timestamp(r.at)),
+            refunded_by: o.refund.as_ref().map(|r| r.by.clone()).unwrap_or_default(),
+            refund_note: o.refund.map(|r| r.note).unwrap_or_default(),
+            reservation_id: o.reservation_id.to_string(),
         }
     }
 }

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 
 use crate::{
     app::OrdersApp,
-    domain::{NewOrder, OrderId},
+    domain::{NewOrder, OrderId, RefundMark},
     error::Error,
 };
 
@@ -52,13 +52,13 @@ impl OrderService for OrdersApi {
         request: Request<pb::ListOrdersRequest>,
     ) -> Reply<pb::ListOrdersResponse> {
         let request = request.into_inner();
-        let status = convert::status_filter(request.status).map_err(Error::from)?;
+        let filter = convert::order_filter(&request).map_err(Error::from)?;
         let limit = paging::page_size(request.page_size).map_err(Error::from)?;
         let after = paging::parse_page_token(&request.page_token).map_err(Error::from)?;
         let orders = self
             .app
             .store()
-            .list_orders(status, after.map(OrderId::from_uuid), limit)
+            .list_orders(&filter, after.map(OrderId::from_uuid), limit)
             .await?;
         let last = orders.last().map(|o| o.id.as_uuid());
         Ok(Response::new(pb::ListOrdersResponse {
@@ -133,6 +133,16 @@ impl OrderService for OrdersApi {
         }))
     }
 
+    async fn get_invoice_job(
+        &self,
+        request: Request<pb::GetInvoiceJobRequest>,
+    ) -> Reply<pb::InvoiceJob> {
+        let id = order_id("order_id", &request.into_inner().order_id)?;
+        Ok(Response::new(
+            self.app.store().invoice_job(id).await?.into(),
+        ))
+    }
+
     async fn resend_invoice(
         &self,
         request: Request<pb::ResendInvoiceRequest>,
@@ -141,5 +151,27 @@ impl OrderService for OrdersApi {
         let job = self.app.store().requeue_invoice(id).await?;
         tracing::info!(order_id = %id, "invoice re-queued on request");
         Ok(Response::new(job.into()))
+    }
+
+    async fn mark_refunded(&self, request: Request<pb::MarkRefundedRequest>) -> Reply<pb::Order> {
+        let request = request.into_inner();
+        let id = order_id("order_id", &request.order_id)?;
+        let mark = RefundMark::parse(&request.operator, &request.note).map_err(Error::from)?;
+        Ok(Response::new(
+            self.app.mark_refunded(id, &mark).await?.into(),
+        ))
+    }
+
+    async fn get_invoice_pdf(
+        &self,
+        request: Request<pb::GetInvoicePdfRequest>,
+    ) -> Reply<pb::GetInvoicePdfResponse> {
+        let id = order_id("order_id", &request.into_inner().order_id)?;
+        let (pdf, invoice_number) = self.app.invoice_pdf(id).await?;
+        Ok(Response::new(pb::GetInvoicePdfResponse {
+            pdf,
+            file_name: shop_invoice::attachment_name(id.as_uuid()),
+            invoice_number,
+        }))
     }
 }

@@ -5,11 +5,14 @@
 
 mod confirm;
 mod entity;
+mod invoice_pdfs;
 mod invoices;
+mod listing;
 mod numbering;
 mod orders;
 mod outbox;
 mod payments;
+mod refunds;
 mod transitions;
 
 use sea_orm::DatabaseConnection;

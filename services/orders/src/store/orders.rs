@@ -16,7 +16,7 @@ use super::{
     entity::{order, order_item},
 };
 use crate::{
-    domain::{NewOrder, Order, OrderId, OrderItem, OrderStatus, ProductId, TaxRate},
+    domain::{NewOrder, Order, OrderId, OrderItem, OrderStatus, ProductId, Refund, TaxRate},
     error::Error,
 };
 
@@ -78,6 +78,9 @@ impl Store {
                 request_id: Set(request_id.map(str::to_owned)),
                 created_at: Set(now),
                 updated_at: Set(now),
+                refunded_at: Set(None),
+                refunded_by: Set(None),
+                refund_note: Set(None),
             };
             match order::Entity::insert(row)
                 .exec_without_returning(&txn)
@@ -140,26 +143,6 @@ impl Store {
             return Ok(None);
         };
         Ok(Some(with_items(&self.db, vec![row]).await?.remove(0)))
-    }
-
-    /// Up to `limit` orders after `after`, oldest first, optionally only in `status`.
-    pub async fn list_orders(
-        &self,
-        status: Option<OrderStatus>,
-        after: Option<OrderId>,
-        limit: u64,
-    ) -> Result<Vec<Order>, Error> {
-        let mut query = order::Entity::find()
-            .order_by_asc(order::Column::Id)
-            .limit(limit);
-        if let Some(status) = status {
-            query = query.filter(order::Column::Status.eq(status.as_str()));
-        }
-        if let Some(after) = after {
-            query = query.filter(order::Column::Id.gt(after.as_uuid()));
-        }
-        let rows = query.all(&self.db).await?;
-        with_items(&self.db, rows).await
     }
 
     /// Orders awaiting payment whose deadline has passed: `(order, reservation)` pairs.
@@ -272,12 +255,24 @@ fn item_from(item: order_item::Model) -> OrderItem {
 
 /// An order from its row and its items (in position order).
 fn assemble(row: order::Model, items: Vec<OrderItem>) -> Result<Order, Error> {
-    let status = OrderStatus::from_stored(&row.status, row.refund_required).ok_or_else(|| {
-        Error::Database(DbErr::Type(format!(
-            "order {} has unknown status {:?} (refund_required {})",
-            row.id, row.status, row.refund_required
-        )))
-    })?;
+    let refund = match (row.refunded_at, row.refunded_by, row.refund_note) {
+        (Some(at), by, note) => Some(Refund {
+            at,
+            by: by.unwrap_or_default(),
+            note: note.unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    let status = OrderStatus::from_stored(&row.status, row.refund_required, refund.is_some())
+        .ok_or_else(|| {
+            Error::Database(DbErr::Type(format!(
+                "order {} has unknown status {:?} (refund_required {}, refunded {})",
+                row.id,
+                row.status,
+                row.refund_required,
+                refund.is_some()
+            )))
+        })?;
     Ok(Order {
         id: OrderId::from_uuid(row.id),
         status,
@@ -293,5 +288,6 @@ fn assemble(row: order::Model, items: Vec<OrderItem>) -> Result<Order, Error> {
         request_id: row.request_id,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        refund,
     })
 }

@@ -193,7 +193,7 @@ impl Store {
 }
 
 /// Loads and locks an order, and asks the state machine what `event` does to it.
-async fn lock_for(
+pub(super) async fn lock_for(
     txn: &DatabaseTransaction,
     id: OrderId,
     event: OrderEvent,
@@ -207,7 +207,7 @@ async fn lock_for(
 
 /// Compare-and-set of the status (its two columns, plus `changes`): fails unless the order
 /// is still in the status it was read in.
-async fn set_status(
+pub(super) async fn set_status(
     txn: &DatabaseTransaction,
     order: &Order,
     next: OrderStatus,
@@ -228,6 +228,11 @@ async fn set_status(
         .filter(order::Column::Id.eq(order.id.as_uuid()))
         .filter(order::Column::Status.eq(order.status.as_str()))
         .filter(order::Column::RefundRequired.eq(order.status.refund_required()))
+        .filter(if order.status.refunded() {
+            order::Column::RefundedAt.is_not_null()
+        } else {
+            order::Column::RefundedAt.is_null()
+        })
         .exec(txn)
         .await?;
     if result.rows_affected == 1 {

@@ -12,8 +12,9 @@ use std::{panic::AssertUnwindSafe, sync::mpsc, thread};
 use shop_invoice::{Invoice, InvoiceError, Mailbox, Message};
 use tokio::sync::oneshot;
 
-/// What composing answered: the mail, the reason it cannot be built, or the panic.
-type Composed = thread::Result<Result<Message, InvoiceError>>;
+/// What composing answered: the mail and its PDF, the reason it cannot be built, or the
+/// panic.
+type Composed = thread::Result<Result<(Message, Vec<u8>), InvoiceError>>;
 
 struct Job {
     invoice: Invoice,
@@ -41,9 +42,17 @@ impl Renderer {
             .spawn(move || {
                 lower_priority();
                 for job in queue {
-                    let composed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        shop_invoice::compose(&job.invoice, &job.from)
-                    }));
+                    let composed = std::panic::catch_unwind(AssertUnwindSafe(
+                        || -> Result<(Message, Vec<u8>), InvoiceError> {
+                            let pdf = shop_invoice::render_pdf(&job.invoice)?;
+                            let mail = shop_invoice::compose_with_pdf(
+                                &job.invoice,
+                                &job.from,
+                                pdf.clone(),
+                            )?;
+                            Ok((mail, pdf))
+                        },
+                    ));
                     // The caller may have given up (shutdown): nothing to tell it then.
                     let _ = job.reply.send(composed);
                 }
@@ -53,13 +62,13 @@ impl Renderer {
         Self { jobs }
     }
 
-    /// Composes the invoice mail. A panic while composing is resumed here, in the caller, as
+    /// Composes the invoice mail; also answers its PDF. A panic while composing is resumed here, in the caller, as
     /// if it had composed it itself.
     pub(super) async fn compose(
         &self,
         invoice: Invoice,
         from: Mailbox,
-    ) -> Result<Result<Message, InvoiceError>, RendererGone> {
+    ) -> Result<Result<(Message, Vec<u8>), InvoiceError>, RendererGone> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job {

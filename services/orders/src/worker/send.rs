@@ -114,12 +114,17 @@ impl Worker {
         let order = order.map_err(Failure::Retryable)?;
         let invoice = invoice_for(&order, job, &self.seller);
         // On a thread of its own at a lower priority: see `render`.
-        let message = self
+        let (message, pdf) = self
             .renderer
             .compose(invoice, self.from.clone())
             .await
             .map_err(|e| Failure::Retryable(e.to_string()))?
             .map_err(|e| Failure::Permanent(e.to_string()))?;
+        // Kept before sending: what staff download (GetInvoicePdf) is what was mailed.
+        self.store
+            .keep_invoice_pdf(job.order_id, pdf)
+            .await
+            .map_err(|e| Failure::Retryable(e.to_string()))?;
         self.mailer
             .send(&message)
             .await

@@ -261,6 +261,7 @@ impl TestSystem {
                 product_id: product_id.into(),
                 delta,
                 reason: "test".into(),
+                ..Default::default()
             })
             .await
             .unwrap();

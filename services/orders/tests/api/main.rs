@@ -5,6 +5,8 @@ mod helpers;
 mod invoice_numbers;
 mod invoice_retries;
 mod invoices;
+mod listing;
+mod operators;
 mod orders;
 mod payments;
 mod refunds;

@@ -252,6 +252,7 @@ async fn listing(backend: Backend) {
                         status: status.into(),
                         page_size: 2,
                         page_token: token,
+                        ..Default::default()
                     })
                     .await
                     .unwrap()

@@ -8,6 +8,7 @@ pub struct Model {
     pub product_id: Uuid,
     pub delta: i64,
     pub reason: String,
+    pub operator: String,
     pub created_at: ChronoDateTimeUtc,
 }
 

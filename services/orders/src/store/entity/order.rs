@@ -18,6 +18,9 @@ pub struct Model {
     pub request_id: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    pub refunded_at: Option<ChronoDateTimeUtc>,
+    pub refunded_by: Option<String>,
+    pub refund_note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
