@@ -108,13 +108,15 @@ impl Console {
 
     /// Serves until `shutdown` is cancelled, then finishes the requests in flight.
     pub async fn run(self, shutdown: CancellationToken) -> std::io::Result<()> {
-        tracing::info!(addr = %self.local_addr(), "operator console listening");
-        axum::serve(
+        // The facade's hardened server (header and body timeouts, a connection cap), with
+        // its default limits: a handful of staff needs no tuning.
+        shop_common::http_server::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router,
+            shop_common::http_server::HttpLimits::default(),
+            "console",
+            shutdown,
         )
-        .with_graceful_shutdown(shutdown.cancelled_owned())
         .await
     }
 }

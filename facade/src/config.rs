@@ -50,7 +50,7 @@ pub struct FacadeConfig {
 
     /// Timeouts and the connection cap of the HTTP server.
     #[command(flatten)]
-    pub http: crate::server::HttpLimits,
+    pub http: shop_common::http_server::HttpLimits,
 }
 
 /// The documented defaults, without a webhook key (`Facade::build` refuses to start until
@@ -62,7 +62,7 @@ impl Default for FacadeConfig {
             webhook_key: None,
             webhook_signing_secrets: None,
             orders_timeout: Duration::from_secs(5),
-            http: crate::server::HttpLimits::default(),
+            http: shop_common::http_server::HttpLimits::default(),
         }
     }
 }

@@ -20,7 +20,6 @@ pub mod observe;
 pub mod orders_client;
 pub mod outcome;
 pub mod routes;
-pub mod server;
 pub mod signature;
 pub mod startup;
 pub mod webhook_body;

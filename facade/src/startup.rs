@@ -55,7 +55,7 @@ pub enum StartError {
 pub struct Facade {
     listener: TcpListener,
     router: Router,
-    http: crate::server::HttpLimits,
+    http: shop_common::http_server::HttpLimits,
 }
 
 impl Facade {
@@ -129,7 +129,8 @@ impl Facade {
     /// the header, body and idle timeouts and the connection cap of `SHOP_HTTP_*` (see
     /// [`crate::server`]).
     pub async fn run(self, shutdown: CancellationToken) -> std::io::Result<()> {
-        crate::server::serve(self.listener, self.router, self.http, shutdown).await
+        shop_common::http_server::serve(self.listener, self.router, self.http, "facade", shutdown)
+            .await
     }
 }
 

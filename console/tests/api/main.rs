@@ -3,6 +3,7 @@
 //! between them, and an HTTP client that keeps cookies like a browser.
 
 mod browser;
+mod hardening;
 mod helpers;
 mod orders;
 mod products;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod foreground;
 pub mod grpc;
+pub mod http_server;
 pub mod liveness;
 pub mod metrics;
 pub mod names;

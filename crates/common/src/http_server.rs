@@ -1,4 +1,5 @@
-//! The facade's HTTP/1.1 server, hardened with the servers' own settings:
+//! The HTTP/1.1 server of the facade and the operator console, hardened with the servers'
+//! own settings:
 //!
 //! - hyper's `header_read_timeout` (with a timer) closes a connection that does not send a
 //!   complete request head in time. hyper starts that timer as soon as the connection waits
@@ -25,10 +26,11 @@ use std::{
     time::Duration,
 };
 
+use crate::config::parse_duration;
 use axum::{
     Json, Router,
     body::Body,
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{StatusCode, header},
     middleware::{Next, from_fn_with_state},
     response::{IntoResponse, Response},
@@ -39,7 +41,6 @@ use hyper_util::{
     rt::{TokioIo, TokioTimer},
     server::graceful::GracefulShutdown,
 };
-use shop_common::config::parse_duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
@@ -61,7 +62,8 @@ const RESERVED_FDS: u64 = 128;
 const MIN_ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 
-/// Timeouts and the connection cap of the facade's HTTP server.
+/// Timeouts and the connection cap of the facade's HTTP server (the console's server runs
+/// with the defaults).
 #[derive(clap::Args, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpLimits {
     /// How long a client may take to send a request's head (request line and headers),
@@ -149,10 +151,13 @@ fn open_file_limit() -> Option<u64> {
 
 /// Serves `router` on `listener` with `limits` until `shutdown` is cancelled, then stops
 /// accepting and lets every connection finish its request (each is bounded by the timeouts).
+/// `component` names the server in its log lines. Handlers may extract
+/// `ConnectInfo<SocketAddr>`, the peer's address.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: HttpLimits,
+    component: &'static str,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
     let nofile = open_file_limit();
@@ -164,7 +169,8 @@ pub async fn serve(
         open_file_limit = nofile,
         header_timeout = ?limits.header_timeout,
         body_timeout = ?limits.body_timeout,
-        "facade listening"
+        component,
+        "HTTP server listening"
     );
     let app = router
         .layer(from_fn_with_state(
@@ -228,7 +234,8 @@ pub async fn serve(
     drop(listener);
     tracing::info!(
         connections = connections.len(),
-        "facade shutting down: finishing in-flight requests"
+        component,
+        "HTTP server shutting down: finishing in-flight requests"
     );
     graceful.shutdown().await;
     Ok(())
@@ -244,7 +251,8 @@ async fn serve_connection(
     graceful: hyper_util::server::graceful::Watcher,
 ) {
     let connection = admitted.connection().clone();
-    let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+    let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
         let in_flight = connection.start_request();
         let app = app.clone();
         async move {
