@@ -9,7 +9,7 @@
 use std::{
     path::PathBuf,
     process::{Child, Command, Stdio},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -105,7 +105,10 @@ async fn fill(client: &Client, css: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
+/// Clicks `css` and waits for the page it leads to (every link and button here navigates:
+/// there is no JavaScript), so that what follows never reads the page before.
 async fn click(client: &Client, css: &str) {
+    let before = client.find(Locator::Css("html")).await.unwrap();
     client
         .find(Locator::Css(css))
         .await
@@ -113,6 +116,15 @@ async fn click(client: &Client, css: &str) {
         .click()
         .await
         .unwrap();
+    // The old document's root goes stale once the new page has replaced it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while before.tag_name().await.is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "clicking {css} led to no new page"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 /// The orders the walk-through works on: a dead invoice (grace), an order awaiting
